@@ -1,0 +1,182 @@
+package dev.ztna.server.loop;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Immutable server configuration, built by the CLI (or by tests) through {@link Builder}. Defaults
+ * are the transport profile of ZTNA-V1 §1.
+ */
+public final class ServerConfig {
+  /** When stateless Retry is used for new connections. */
+  public enum RetryMode {
+    ALWAYS,
+    NEVER
+  }
+
+  /** The Agrona idle strategy of the duty-cycle thread. */
+  public enum IdleKind {
+    BUSY_SPIN,
+    BACKOFF
+  }
+
+  public final List<InetSocketAddress> listen;
+  public final Path certFile;
+  public final Path keyFile;
+  public final RetryMode retryMode;
+  public final IdleKind idleKind;
+  public final Duration tokenLifetime;
+  public final long idleTimeoutMs;
+  public final int maxUdpPayloadSize;
+  public final int maxDatagramFrameSize;
+  public final int cidLength;
+  public final long initialMaxData;
+  public final long initialMaxStreamData;
+  public final long initialMaxStreamsBidi;
+  public final long initialMaxStreamsUni;
+  public final int maxDatagramQueue;
+  public final Duration drainTimeout;
+
+  private ServerConfig(Builder b) {
+    this.listen = List.copyOf(b.listen);
+    this.certFile = Objects.requireNonNull(b.certFile);
+    this.keyFile = Objects.requireNonNull(b.keyFile);
+    this.retryMode = Objects.requireNonNull(b.retryMode);
+    this.idleKind = Objects.requireNonNull(b.idleKind);
+    this.tokenLifetime = Objects.requireNonNull(b.tokenLifetime);
+    this.idleTimeoutMs = b.idleTimeoutMs;
+    this.maxUdpPayloadSize = b.maxUdpPayloadSize;
+    this.maxDatagramFrameSize = b.maxDatagramFrameSize;
+    this.cidLength = b.cidLength;
+    this.initialMaxData = b.initialMaxData;
+    this.initialMaxStreamData = b.initialMaxStreamData;
+    this.initialMaxStreamsBidi = b.initialMaxStreamsBidi;
+    this.initialMaxStreamsUni = b.initialMaxStreamsUni;
+    this.maxDatagramQueue = b.maxDatagramQueue;
+    this.drainTimeout = Objects.requireNonNull(b.drainTimeout);
+    if (listen.isEmpty()) {
+      throw new IllegalArgumentException("at least one listen address is required");
+    }
+    if (cidLength < 4 || cidLength > 20) {
+      throw new IllegalArgumentException("cid length must be 4..20, got " + cidLength);
+    }
+    if (maxUdpPayloadSize < 1200 || maxUdpPayloadSize > 65527) {
+      throw new IllegalArgumentException(
+          "max UDP payload must be 1200..65527, got " + maxUdpPayloadSize);
+    }
+  }
+
+  /** A builder holding the ZTNA-V1 defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Mutable builder; every setter returns {@code this}. */
+  public static final class Builder {
+    private List<InetSocketAddress> listen = List.of(new InetSocketAddress("0.0.0.0", 4433));
+    private Path certFile = Path.of("certs", "cert.pem");
+    private Path keyFile = Path.of("certs", "key.pem");
+    private RetryMode retryMode = RetryMode.ALWAYS;
+    private IdleKind idleKind = IdleKind.BUSY_SPIN;
+    private Duration tokenLifetime = Duration.ofSeconds(10);
+    private long idleTimeoutMs = 30_000;
+    private int maxUdpPayloadSize = 1350;
+    private int maxDatagramFrameSize = 65535;
+    private int cidLength = 8;
+    private long initialMaxData = 10_000_000;
+    private long initialMaxStreamData = 1_000_000;
+    private long initialMaxStreamsBidi = 100;
+    private long initialMaxStreamsUni = 100;
+    private int maxDatagramQueue = 1024;
+    private Duration drainTimeout = Duration.ofSeconds(3);
+
+    private Builder() {}
+
+    public Builder listen(List<InetSocketAddress> v) {
+      listen = v;
+      return this;
+    }
+
+    public Builder certFile(Path v) {
+      certFile = v;
+      return this;
+    }
+
+    public Builder keyFile(Path v) {
+      keyFile = v;
+      return this;
+    }
+
+    public Builder retryMode(RetryMode v) {
+      retryMode = v;
+      return this;
+    }
+
+    public Builder idleKind(IdleKind v) {
+      idleKind = v;
+      return this;
+    }
+
+    public Builder tokenLifetime(Duration v) {
+      tokenLifetime = v;
+      return this;
+    }
+
+    public Builder idleTimeoutMs(long v) {
+      idleTimeoutMs = v;
+      return this;
+    }
+
+    public Builder maxUdpPayloadSize(int v) {
+      maxUdpPayloadSize = v;
+      return this;
+    }
+
+    public Builder maxDatagramFrameSize(int v) {
+      maxDatagramFrameSize = v;
+      return this;
+    }
+
+    public Builder cidLength(int v) {
+      cidLength = v;
+      return this;
+    }
+
+    public Builder initialMaxData(long v) {
+      initialMaxData = v;
+      return this;
+    }
+
+    public Builder initialMaxStreamData(long v) {
+      initialMaxStreamData = v;
+      return this;
+    }
+
+    public Builder initialMaxStreamsBidi(long v) {
+      initialMaxStreamsBidi = v;
+      return this;
+    }
+
+    public Builder initialMaxStreamsUni(long v) {
+      initialMaxStreamsUni = v;
+      return this;
+    }
+
+    public Builder maxDatagramQueue(int v) {
+      maxDatagramQueue = v;
+      return this;
+    }
+
+    public Builder drainTimeout(Duration v) {
+      drainTimeout = v;
+      return this;
+    }
+
+    public ServerConfig build() {
+      return new ServerConfig(this);
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package dev.ztna.server.loop;
+
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.nio.channels.DatagramChannel;
+
+/** One bound, non-blocking UDP socket the loop listens on. */
+public final class UdpEndpoint implements AutoCloseable {
+  /** Socket buffer size asked of the kernel: loopback load tests overflow the 208 KiB default. */
+  public static final int SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+
+  private final DatagramChannel channel;
+  private final InetSocketAddress localAddress;
+
+  private UdpEndpoint(DatagramChannel channel, InetSocketAddress localAddress) {
+    this.channel = channel;
+    this.localAddress = localAddress;
+  }
+
+  /**
+   * Binds {@code address}. An IPv6 wildcard ({@code [::]}) is dual-stack: IPv4 peers arrive as IPv4-mapped
+   * addresses.
+   */
+  public static UdpEndpoint open(InetSocketAddress address) throws IOException {
+    boolean v6 = address.getAddress() instanceof Inet6Address;
+    DatagramChannel ch =
+        DatagramChannel.open(v6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+    try {
+      ch.configureBlocking(false);
+      ch.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER_BYTES);
+      ch.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER_BYTES);
+      ch.bind(address);
+      return new UdpEndpoint(ch, (InetSocketAddress) ch.getLocalAddress());
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw e;
+    }
+  }
+
+  /** The channel (non-blocking). */
+  public DatagramChannel channel() {
+    return channel;
+  }
+
+  /** The bound address, with the real port when 0 was asked for. */
+  public InetSocketAddress localAddress() {
+    return localAddress;
+  }
+
+  @Override
+  public void close() throws IOException {
+    channel.close();
+  }
+
+  @Override
+  public String toString() {
+    return "udp:" + localAddress;
+  }
+}

@@ -1,0 +1,101 @@
+package dev.ztna.server.loop;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.SystemEpochClock;
+import org.agrona.concurrent.SystemNanoClock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running server: the bound endpoints and the {@link AgentRunner} thread driving the {@link ServerAgent}. Used by
+ * the launcher and by tests (which listen on {@code 127.0.0.1:0} with the back-off idle strategy).
+ */
+public final class ZtnaServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ZtnaServer.class);
+
+  private final ServerCounters counters;
+  private final List<InetSocketAddress> localAddresses;
+  private final AgentRunner runner;
+
+  private ZtnaServer(ServerCounters counters, List<InetSocketAddress> local, AgentRunner runner) {
+    this.counters = counters;
+    this.localAddresses = List.copyOf(local);
+    this.runner = runner;
+  }
+
+  /** Binds every listen address and starts the duty-cycle thread. */
+  public static ZtnaServer start(ServerConfig config) throws IOException {
+    List<UdpEndpoint> endpoints = new ArrayList<>();
+    List<InetSocketAddress> local = new ArrayList<>();
+    try {
+      for (InetSocketAddress address : config.listen) {
+        UdpEndpoint endpoint = UdpEndpoint.open(address);
+        endpoints.add(endpoint);
+        local.add(endpoint.localAddress());
+      }
+    } catch (IOException | RuntimeException e) {
+      for (UdpEndpoint endpoint : endpoints) {
+        endpoint.close();
+      }
+      throw e;
+    }
+    SecureRandom random = new SecureRandom();
+    byte[] secret = new byte[32];
+    random.nextBytes(secret);
+    ServerCounters counters = new ServerCounters();
+    ServerAgent agent =
+        new ServerAgent(
+            config,
+            endpoints,
+            counters,
+            new RetryTokens(secret, config.tokenLifetime.toMillis()),
+            new RandomConnectionIdGenerator(config.cidLength, random),
+            SystemEpochClock.INSTANCE,
+            new SystemNanoClock());
+    AgentRunner runner =
+        new AgentRunner(
+            idleStrategy(config.idleKind),
+            t -> LOG.error("server loop error", t),
+            null,
+            agent);
+    AgentRunner.startOnThread(runner);
+    LOG.info(
+        "listening on {} (retry {}, idle strategy {}, cid length {})",
+        local,
+        config.retryMode,
+        config.idleKind,
+        config.cidLength);
+    return new ZtnaServer(counters, local, runner);
+  }
+
+  /** The idle strategy for a configured kind: busy-spin in production, back-off for shared machines and tests. */
+  public static IdleStrategy idleStrategy(ServerConfig.IdleKind kind) {
+    return kind == ServerConfig.IdleKind.BUSY_SPIN
+        ? new BusySpinIdleStrategy()
+        : new BackoffIdleStrategy(10, 20, 1_000, 1_000_000);
+  }
+
+  /** The bound addresses, in the order they were configured. */
+  public List<InetSocketAddress> localAddresses() {
+    return localAddresses;
+  }
+
+  /** The loop's counters (readable from any thread). */
+  public ServerCounters counters() {
+    return counters;
+  }
+
+  /** Stops the loop thread and closes the sockets. */
+  @Override
+  public void close() {
+    runner.close();
+  }
+}

@@ -1,0 +1,71 @@
+package dev.ztna.server.interop;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicClientCodecBuilder;
+import io.netty.handler.codec.quic.QuicSslContext;
+import io.netty.handler.codec.quic.QuicSslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.netty.util.concurrent.Future;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A quiche 0.22-style Agent (quiche through Netty's QUIC codec, test scope only): ALPN ztna-v1, DATAGRAM on, 1350-byte
+ * UDP payloads, as ../shared/TEST-CLIENTS.md describes.
+ */
+final class QuicheClient implements AutoCloseable {
+  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  private final Channel udp;
+
+  QuicheClient(long idleTimeoutMs) throws InterruptedException {
+    QuicSslContext ssl =
+        QuicSslContextBuilder.forClient()
+            .trustManager(InsecureTrustManagerFactory.INSTANCE)
+            .applicationProtocols("ztna-v1")
+            .build();
+    ChannelHandler codec =
+        new QuicClientCodecBuilder()
+            .sslContext(ssl)
+            .maxIdleTimeout(idleTimeoutMs, TimeUnit.MILLISECONDS)
+            .maxSendUdpPayloadSize(1350)
+            .maxRecvUdpPayloadSize(1350)
+            .initialMaxData(10_000_000)
+            .initialMaxStreamDataBidirectionalLocal(1_000_000)
+            .initialMaxStreamDataBidirectionalRemote(1_000_000)
+            .initialMaxStreamsBidirectional(100)
+            .initialMaxStreamsUnidirectional(100)
+            .datagram(1000, 1000)
+            .build();
+    udp =
+        new Bootstrap()
+            .group(group)
+            .channel(NioDatagramChannel.class)
+            .handler(codec)
+            .bind(new InetSocketAddress("127.0.0.1", 0))
+            .sync()
+            .channel();
+  }
+
+  /** Starts connecting (does not wait). */
+  Future<QuicChannel> connect(InetSocketAddress server, ChannelHandler handler) {
+    return QuicChannel.newBootstrap(udp).handler(handler).remoteAddress(server).connect();
+  }
+
+  Future<QuicChannel> connect(InetSocketAddress server) {
+    return connect(server, new ChannelInboundHandlerAdapter());
+  }
+
+  @Override
+  public void close() {
+    udp.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+  }
+}

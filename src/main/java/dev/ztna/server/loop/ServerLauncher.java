@@ -1,18 +1,33 @@
 package dev.ztna.server.loop;
 
 import dev.ztna.server.certs.ServerCredentials;
+import java.io.IOException;
+import org.agrona.concurrent.ShutdownSignalBarrier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Starts the server; placeholder until the duty cycle is wired in. */
+/** Runs a server until SIGTERM or SIGINT, then stops it cleanly. Called by the command line. */
 public final class ServerLauncher {
   private static final Logger LOG = LoggerFactory.getLogger(ServerLauncher.class);
 
   private ServerLauncher() {}
 
-  /** Runs the server until shutdown and returns the process exit code. */
+  /**
+   * Starts the server, blocks until a termination signal, stops the loop and closes the sockets.
+   *
+   * @return the process exit code: 0 after a clean stop, 1 when the sockets could not be bound
+   */
   public static int run(ServerConfig config, ServerCredentials credentials) {
-    LOG.warn("not wired: {} listen addresses, credentials {}", config.listen.size(), credentials);
+    LOG.info("certificate: {}", credentials.describe());
+    ShutdownSignalBarrier barrier = new ShutdownSignalBarrier();
+    try (ZtnaServer server = ZtnaServer.start(config)) {
+      barrier.await();
+      LOG.info("shutdown signal received, stopping");
+      server.close();
+    } catch (IOException e) {
+      LOG.error("cannot listen on {}: {}", config.listen, e.toString());
+      return 1;
+    }
     return 0;
   }
 }

@@ -3,10 +3,10 @@ package dev.ztna.server.loop;
 import org.agrona.collections.Long2ObjectHashMap;
 
 /**
- * Routes packets to connections by destination connection ID. The key is the CID's first (up to) 8 bytes packed
- * big-endian in a {@code long}: server CIDs are random, so this is unique in practice, and {@link Entry#matches}
- * confirms the full CID when CIDs are longer than 8 bytes. Agrona's open-addressing primitive map: no boxing, no
- * allocation on lookup.
+ * Routes packets to connections by destination connection ID. The key is the CID's first (up to) 8
+ * bytes packed big-endian in a {@code long}: server CIDs are random, so this is unique in practice,
+ * and {@link Entry#matches} confirms the full CID when CIDs are longer than 8 bytes. Agrona's
+ * open-addressing primitive map: no boxing, no allocation on lookup.
  *
  * @param <T> the connection type
  */

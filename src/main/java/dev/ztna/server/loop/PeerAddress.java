@@ -6,10 +6,11 @@ import java.net.InetSocketAddress;
 
 /**
  * The raw bytes of a datagram's source address, extracted once per distinct sender object. {@code
- * DatagramChannel.receive} returns the same {@link InetSocketAddress} instance while the sender does not change, so
- * comparing by identity makes the steady state allocation-free; when the sender changes, the JDK has already
- * allocated a new address object and the one {@code getAddress()} copy here is on that same rare path.
- * IPv4-mapped IPv6 addresses (from dual-stack sockets) are normalised to their 4 IPv4 bytes (ZTNA-V1 §3).
+ * DatagramChannel.receive} returns the same {@link InetSocketAddress} instance while the sender
+ * does not change, so comparing by identity makes the steady state allocation-free; when the sender
+ * changes, the JDK has already allocated a new address object and the one {@code getAddress()} copy
+ * here is on that same rare path. IPv4-mapped IPv6 addresses (from dual-stack sockets) are
+ * normalised to their 4 IPv4 bytes (ZTNA-V1 §3).
  */
 public final class PeerAddress {
   private final byte[] ip = new byte[16];

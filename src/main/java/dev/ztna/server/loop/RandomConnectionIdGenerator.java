@@ -7,9 +7,10 @@ import javax.crypto.ShortBufferException;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Random connection IDs: AES-128 applied to a counter under a per-process random key, which is a pseudo-random
- * permutation, so the CIDs are unpredictable without the key and never repeat within 2^64 CIDs. One block per CID
- * (two for lengths above 16). Allocation-free: one JCE ECB cipher initialised once, output into reused arrays.
+ * Random connection IDs: AES-128 applied to a counter under a per-process random key, which is a
+ * pseudo-random permutation, so the CIDs are unpredictable without the key and never repeat within
+ * 2^64 CIDs. One block per CID (two for lengths above 16). Allocation-free: one JCE ECB cipher
+ * initialised once, output into reused arrays.
  */
 public final class RandomConnectionIdGenerator implements ConnectionIdGenerator {
   private final int length;

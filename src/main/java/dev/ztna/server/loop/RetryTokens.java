@@ -5,9 +5,10 @@ import org.bouncycastle.crypto.macs.HMac;
 import org.bouncycastle.crypto.params.KeyParameter;
 
 /**
- * Stateless Retry tokens (RFC 9000 §8.1.2, §17.2.5). A token binds the client's IP address and UDP port, the
- * original destination connection ID of its first Initial and the issue time, authenticated with HMAC-SHA256 under a
- * per-process random secret (truncated to 128 bits, RFC 2104 §5). Layout, big-endian:
+ * Stateless Retry tokens (RFC 9000 §8.1.2, §17.2.5). A token binds the client's IP address and UDP
+ * port, the original destination connection ID of its first Initial and the issue time,
+ * authenticated with HMAC-SHA256 under a per-process random secret (truncated to 128 bits, RFC 2104
+ * §5). Layout, big-endian:
  *
  * <pre>
  *   0      1 byte   format (1)
@@ -17,9 +18,9 @@ import org.bouncycastle.crypto.params.KeyParameter;
  *   10+n   16 bytes HMAC-SHA256(secret, bytes 0..10+n || address length || address || port)[0..16)
  * </pre>
  *
- * <p>The token is not encrypted: it reveals only what the client already knows. Validation checks the format, then
- * the MAC in constant time, then the lifetime, so that only authentic tokens count as expired. Single-threaded and
- * allocation-free.
+ * <p>The token is not encrypted: it reveals only what the client already knows. Validation checks
+ * the format, then the MAC in constant time, then the lifetime, so that only authentic tokens count
+ * as expired. Single-threaded and allocation-free.
  */
 public final class RetryTokens {
   /** The token verified and is within its lifetime. */
@@ -99,8 +100,7 @@ public final class RetryTokens {
    *
    * @return {@link #VALID}, {@link #ERR_MALFORMED}, {@link #ERR_INVALID} or {@link #ERR_EXPIRED}
    */
-  public int validate(
-      byte[] token, int off, int len, byte[] ip, int ipLen, int port, long nowMs) {
+  public int validate(byte[] token, int off, int len, byte[] ip, int ipLen, int port, long nowMs) {
     if (len < 10 + MAC_LENGTH || len > MAX_LENGTH || token[off] != FORMAT) {
       return ERR_MALFORMED;
     }

@@ -20,19 +20,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The duty cycle: each {@link #doWork()} drains up to {@link #RECEIVE_BATCH} datagrams from every endpoint, routes
- * each one by destination connection ID or answers it statelessly, then advances the timer wheel. Everything
- * happens on the one thread that runs the agent; steady-state operation allocates nothing (proven by {@code
- * ServerAgentAllocationTest}).
+ * The duty cycle: each {@link #doWork()} drains up to {@link #RECEIVE_BATCH} datagrams from every
+ * endpoint, routes each one by destination connection ID or answers it statelessly, then advances
+ * the timer wheel. Everything happens on the one thread that runs the agent; steady-state operation
+ * allocates nothing (proven by {@code ServerAgentAllocationTest}).
  *
- * <p>Datagrams are received into one direct buffer (so the kernel copies straight into native memory) and then
- * copied once into a heap working array: the codecs read it through an {@link UnsafeBuffer} and packet protection
- * (which needs {@code byte[]} for the JDK's AES-GCM intrinsics) works on it in place. A heap {@code ByteBuffer} given
- * to the channel would be copied through a temporary direct buffer by the JDK anyway, so this is the same single
- * copy, made explicit.
+ * <p>Datagrams are received into one direct buffer (so the kernel copies straight into native
+ * memory) and then copied once into a heap working array: the codecs read it through an {@link
+ * UnsafeBuffer} and packet protection (which needs {@code byte[]} for the JDK's AES-GCM intrinsics)
+ * works on it in place. A heap {@code ByteBuffer} given to the channel would be copied through a
+ * temporary direct buffer by the JDK anyway, so this is the same single copy, made explicit.
  */
 public final class ServerAgent implements Agent, DeadlineTimerWheel.TimerHandler {
-  /** Datagrams read from one endpoint per duty cycle before moving on (fairness between sockets). */
+  /**
+   * Datagrams read from one endpoint per duty cycle before moving on (fairness between sockets).
+   */
   public static final int RECEIVE_BATCH = 64;
 
   /** QUIC v1 (RFC 9000). */
@@ -146,8 +148,8 @@ public final class ServerAgent implements Agent, DeadlineTimerWheel.TimerHandler
   }
 
   /**
-   * Handles one datagram already copied into the working buffer. Package-private: the fuzz harness and the
-   * allocation test drive it directly.
+   * Handles one datagram already copied into the working buffer. Package-private: the fuzz harness
+   * and the allocation test drive it directly.
    */
   void onDatagram(UdpEndpoint endpoint, InetSocketAddress from, int len) {
     counters.increment(Counter.DATAGRAMS_RECEIVED);
@@ -238,8 +240,10 @@ public final class ServerAgent implements Agent, DeadlineTimerWheel.TimerHandler
     switch (result) {
       case RetryTokens.VALID:
         counters.increment(Counter.TOKEN_VALID);
-        // The original DCID (tokens.odcidOffset/odcidLength in rx) and the Retry SCID (this Initial's DCID) are
-        // what the handshake needs for its transport parameters; connections arrive with the connection layer.
+        // The original DCID (tokens.odcidOffset/odcidLength in rx) and the Retry SCID (this
+        // Initial's DCID) are
+        // what the handshake needs for its transport parameters; connections arrive with the
+        // connection layer.
         counters.increment(Counter.DROP_NO_CONNECTION_LAYER);
         break;
       case RetryTokens.ERR_EXPIRED:
@@ -267,7 +271,8 @@ public final class ServerAgent implements Agent, DeadlineTimerWheel.TimerHandler
             epochClock.time(),
             token,
             0);
-    // RFC 9000 §17.2.5: DCID = the client's SCID, SCID = a fresh server CID, then the token and the tag.
+    // RFC 9000 §17.2.5: DCID = the client's SCID, SCID = a fresh server CID, then the token and the
+    // tag.
     int n =
         RetryPacket.writeWithoutTag(
             txView,
@@ -337,7 +342,10 @@ public final class ServerAgent implements Agent, DeadlineTimerWheel.TimerHandler
     LOG.info("server loop stopped; counters: {}", counters);
   }
 
-  /** The working receive array; the fuzz harness and tests write a datagram here before {@link #onDatagram}. */
+  /**
+   * The working receive array; the fuzz harness and tests write a datagram here before {@link
+   * #onDatagram}.
+   */
   byte[] receiveBuffer() {
     return rx;
   }

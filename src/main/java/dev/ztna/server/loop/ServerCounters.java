@@ -6,12 +6,15 @@ import org.agrona.BitUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * Counters of the server loop: one per event and one per drop reason. Single writer (the duty-cycle thread) with
- * ordered stores; any thread may read them with {@link #get(Counter)}. Each counter sits on its own cache line so
- * that readers do not disturb the writer.
+ * Counters of the server loop: one per event and one per drop reason. Single writer (the duty-cycle
+ * thread) with ordered stores; any thread may read them with {@link #get(Counter)}. Each counter
+ * sits on its own cache line so that readers do not disturb the writer.
  */
 public final class ServerCounters {
-  /** Every counter the loop keeps. Names are stable: they are logged and read by tests and operators. */
+  /**
+   * Every counter the loop keeps. Names are stable: they are logged and read by tests and
+   * operators.
+   */
   public enum Counter {
     DATAGRAMS_RECEIVED("datagrams_received"),
     BYTES_RECEIVED("bytes_received"),
@@ -35,14 +38,27 @@ public final class ServerCounters {
     RECEIVE_ERRORS("receive_errors");
 
     private final String label;
+    private final int offset;
 
     Counter(String label) {
       this.label = label;
+      this.offset = Slot.next();
     }
 
     /** The stable snake_case name. */
     public String label() {
       return label;
+    }
+  }
+
+  /** Hands out one padded slot per counter, in declaration order. */
+  private static final class Slot {
+    private static int count;
+
+    private Slot() {}
+
+    static int next() {
+      return STRIDE * count++;
     }
   }
 
@@ -58,16 +74,18 @@ public final class ServerCounters {
 
   /** Adds {@code delta}; writer thread only. */
   public void add(Counter c, long delta) {
-    int offset = c.ordinal() * STRIDE;
+    int offset = c.offset;
     values.putLongOrdered(offset, values.getLong(offset) + delta);
   }
 
   /** A volatile read, safe from any thread. */
   public long get(Counter c) {
-    return values.getLongVolatile(c.ordinal() * STRIDE);
+    return values.getLongVolatile(c.offset);
   }
 
-  /** Calls {@code consumer} with every counter's label and value (allocates; not for the hot path). */
+  /**
+   * Calls {@code consumer} with every counter's label and value (allocates; not for the hot path).
+   */
   public void forEach(ObjLongConsumer<String> consumer) {
     for (Counter c : ALL) {
       consumer.accept(c.label(), get(c));

@@ -20,13 +20,18 @@ public final class ServerLauncher {
   public static int run(ServerConfig config, ServerCredentials credentials) {
     LOG.info("certificate: {}", credentials.describe());
     ShutdownSignalBarrier barrier = new ShutdownSignalBarrier();
-    try (ZtnaServer server = ZtnaServer.start(config)) {
-      barrier.await();
-      LOG.info("shutdown signal received, stopping");
-      server.close();
+    ZtnaServer server;
+    try {
+      server = ZtnaServer.start(config);
     } catch (IOException e) {
       LOG.error("cannot listen on {}: {}", config.listen, e.toString());
       return 1;
+    }
+    try {
+      barrier.await();
+      LOG.info("shutdown signal received, stopping");
+    } finally {
+      server.close();
     }
     return 0;
   }

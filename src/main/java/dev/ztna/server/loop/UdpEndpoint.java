@@ -21,8 +21,8 @@ public final class UdpEndpoint implements AutoCloseable {
   }
 
   /**
-   * Binds {@code address}. An IPv6 wildcard ({@code [::]}) is dual-stack: IPv4 peers arrive as IPv4-mapped
-   * addresses.
+   * Binds {@code address}. An IPv6 wildcard ({@code [::]}) is dual-stack: IPv4 peers arrive as
+   * IPv4-mapped addresses.
    */
   public static UdpEndpoint open(InetSocketAddress address) throws IOException {
     boolean v6 = address.getAddress() instanceof Inet6Address;

@@ -15,8 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running server: the bound endpoints and the {@link AgentRunner} thread driving the {@link ServerAgent}. Used by
- * the launcher and by tests (which listen on {@code 127.0.0.1:0} with the back-off idle strategy).
+ * A running server: the bound endpoints and the {@link AgentRunner} thread driving the {@link
+ * ServerAgent}. Used by the launcher and by tests (which listen on {@code 127.0.0.1:0} with the
+ * back-off idle strategy).
  */
 public final class ZtnaServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ZtnaServer.class);
@@ -62,10 +63,7 @@ public final class ZtnaServer implements AutoCloseable {
             new SystemNanoClock());
     AgentRunner runner =
         new AgentRunner(
-            idleStrategy(config.idleKind),
-            t -> LOG.error("server loop error", t),
-            null,
-            agent);
+            idleStrategy(config.idleKind), t -> LOG.error("server loop error", t), null, agent);
     AgentRunner.startOnThread(runner);
     LOG.info(
         "listening on {} (retry {}, idle strategy {}, cid length {})",
@@ -76,7 +74,10 @@ public final class ZtnaServer implements AutoCloseable {
     return new ZtnaServer(counters, local, runner);
   }
 
-  /** The idle strategy for a configured kind: busy-spin in production, back-off for shared machines and tests. */
+  /**
+   * The idle strategy for a configured kind: busy-spin in production, back-off for shared machines
+   * and tests.
+   */
   public static IdleStrategy idleStrategy(ServerConfig.IdleKind kind) {
     return kind == ServerConfig.IdleKind.BUSY_SPIN
         ? new BusySpinIdleStrategy()

@@ -18,11 +18,12 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A quiche 0.22-style Agent (quiche through Netty's QUIC codec, test scope only): ALPN ztna-v1, DATAGRAM on, 1350-byte
- * UDP payloads, as ../shared/TEST-CLIENTS.md describes.
+ * A quiche 0.22-style Agent (quiche through Netty's QUIC codec, test scope only): ALPN ztna-v1,
+ * DATAGRAM on, 1350-byte UDP payloads, as ../shared/TEST-CLIENTS.md describes.
  */
 final class QuicheClient implements AutoCloseable {
-  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  private final EventLoopGroup group =
+      new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final Channel udp;
 
   QuicheClient(long idleTimeoutMs) throws InterruptedException {

@@ -12,7 +12,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
-/** A real quiche client (via Netty) receives our Retry, accepts its integrity tag and comes back with the token. */
+/**
+ * A real quiche client (via Netty) receives our Retry, accepts its integrity tag and comes back
+ * with the token.
+ */
 class QuicheRetryTest {
   static void awaitCondition(String what, BooleanSupplier condition) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -36,7 +39,8 @@ class QuicheRetryTest {
         QuicheClient client = new QuicheClient(5_000)) {
       client.connect(server.localAddresses().get(0));
       awaitCondition(
-          "quiche to return the Retry token", () -> server.counters().get(Counter.TOKEN_VALID) >= 1);
+          "quiche to return the Retry token",
+          () -> server.counters().get(Counter.TOKEN_VALID) >= 1);
       assertTrue(server.counters().get(Counter.RETRY_SENT) >= 1, "retry_sent");
       assertTrue(server.counters().get(Counter.DROP_TOKEN_INVALID) == 0, "no invalid tokens");
     }

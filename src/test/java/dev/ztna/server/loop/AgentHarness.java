@@ -14,8 +14,8 @@ import org.agrona.concurrent.CachedEpochClock;
 import org.agrona.concurrent.SystemNanoClock;
 
 /**
- * Drives a {@link ServerAgent} from the test thread (no agent thread): a loopback endpoint, a client channel, and a
- * controllable epoch clock.
+ * Drives a {@link ServerAgent} from the test thread (no agent thread): a loopback endpoint, a
+ * client channel, and a controllable epoch clock.
  */
 final class AgentHarness implements AutoCloseable {
   static final long DEADLINE_NS = TimeUnit.SECONDS.toNanos(20);
@@ -103,7 +103,9 @@ final class AgentHarness implements AutoCloseable {
     return receive(client, DEADLINE_NS);
   }
 
-  /** After a datagram was pumped, checks that no reply is queued (replies are sent synchronously). */
+  /**
+   * After a datagram was pumped, checks that no reply is queued (replies are sent synchronously).
+   */
   byte[] pollNoWait(DatagramChannel ch) throws IOException {
     return receive(ch, 0);
   }

@@ -51,8 +51,7 @@ class RetryTokensProperties {
     assertEquals(
         RetryTokens.VALID, t.validate(token, 0, token.length, ip, ip.length, port, NOW + age));
     assertArrayEquals(
-        odcid,
-        Arrays.copyOfRange(token, t.odcidOffset(), t.odcidOffset() + t.odcidLength()));
+        odcid, Arrays.copyOfRange(token, t.odcidOffset(), t.odcidOffset() + t.odcidLength()));
   }
 
   @Property
@@ -109,7 +108,9 @@ class RetryTokensProperties {
 
   @Property
   void anotherProcessSecretIsRefused(
-      @ForAll("secrets") byte[] secret, @ForAll("secrets") byte[] other, @ForAll @Size(4) byte[] ip) {
+      @ForAll("secrets") byte[] secret,
+      @ForAll("secrets") byte[] other,
+      @ForAll @Size(4) byte[] ip) {
     if (Arrays.equals(secret, other)) {
       return;
     }
@@ -120,7 +121,8 @@ class RetryTokensProperties {
   }
 
   @Property
-  void garbageNeverThrows(@ForAll @Size(max = 100) byte[] garbage, @ForAll("secrets") byte[] secret) {
+  void garbageNeverThrows(
+      @ForAll @Size(max = 100) byte[] garbage, @ForAll("secrets") byte[] secret) {
     int r =
         new RetryTokens(secret, LIFETIME)
             .validate(garbage, 0, garbage.length, new byte[4], 4, 1, NOW);

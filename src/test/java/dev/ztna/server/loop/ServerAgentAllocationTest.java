@@ -10,9 +10,9 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The stateless paths of the loop allocate nothing in steady state: the agent is driven on this thread (no agent
- * thread), so the thread's allocated-bytes counter covers receive, header parsing, token minting and validation,
- * Retry/VN encoding, the integrity tag and the send.
+ * The stateless paths of the loop allocate nothing in steady state: the agent is driven on this
+ * thread (no agent thread), so the thread's allocated-bytes counter covers receive, header parsing,
+ * token minting and validation, Retry/VN encoding, the integrity tag and the send.
  */
 class ServerAgentAllocationTest {
   private static final int WARMUP = 20_000;
@@ -22,7 +22,10 @@ class ServerAgentAllocationTest {
 
   private final Random random = new Random(42);
 
-  /** Sends one prepared datagram and runs the agent until it produced {@code counter}'s next increment. */
+  /**
+   * Sends one prepared datagram and runs the agent until it produced {@code counter}'s next
+   * increment.
+   */
   private static void roundTrip(AgentHarness h, ByteBuffer datagram, Counter counter)
       throws IOException {
     long before = h.counters.get(counter);

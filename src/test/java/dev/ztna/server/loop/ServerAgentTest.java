@@ -42,8 +42,7 @@ class ServerAgentTest {
   void unknownVersionGetsVersionNegotiationListingV1() throws IOException {
     byte[] dcid = TestPackets.randomBytes(random, 12);
     byte[] scid = TestPackets.randomBytes(random, 5);
-    h.sendAndPump(
-        TestPackets.longHeader(0x0a0a0a0a, 0xc0, dcid, scid, new byte[0], 1200, random));
+    h.sendAndPump(TestPackets.longHeader(0x0a0a0a0a, 0xc0, dcid, scid, new byte[0], 1200, random));
     byte[] vn = h.receive();
     assertNotNull(vn, "no Version Negotiation");
     assertEquals(0x80, vn[0] & 0x80);

@@ -8,8 +8,8 @@ final class TestPackets {
   private TestPackets() {}
 
   /**
-   * A v1 Initial long header with a 4-byte packet number and random (unprotected-looking) payload, padded so the
-   * whole datagram is {@code datagramSize} bytes.
+   * A v1 Initial long header with a 4-byte packet number and random (unprotected-looking) payload,
+   * padded so the whole datagram is {@code datagramSize} bytes.
    */
   static byte[] initial(byte[] dcid, byte[] scid, byte[] token, int datagramSize, Random random) {
     return longHeader(0x00000001, 0xc3, dcid, scid, token, datagramSize, random);
@@ -18,7 +18,8 @@ final class TestPackets {
   /** A long header packet of an arbitrary version (for Version Negotiation tests). */
   static byte[] longHeader(
       int version, int firstByte, byte[] dcid, byte[] scid, byte[] token, int size, Random random) {
-    ByteBuffer b = ByteBuffer.allocate(Math.max(size, 64 + dcid.length + scid.length + token.length));
+    ByteBuffer b =
+        ByteBuffer.allocate(Math.max(size, 64 + dcid.length + scid.length + token.length));
     b.put((byte) firstByte).putInt(version);
     b.put((byte) dcid.length).put(dcid).put((byte) scid.length).put(scid);
     putVarint(b, token.length);

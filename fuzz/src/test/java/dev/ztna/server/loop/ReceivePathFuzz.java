@@ -15,14 +15,14 @@ import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
- * The jqwik fuzz harness of the whole receive path: random datagrams and mutations of valid ones (Initials with and
- * without tokens, unknown versions, short headers, coalesced packets) go straight into {@link
- * ServerAgent#onDatagram}. Nothing may throw out of the loop, and after every input the server must still answer a
- * valid Initial with a Retry (its state is not corrupted).
+ * The jqwik fuzz harness of the whole receive path: random datagrams and mutations of valid ones
+ * (Initials with and without tokens, unknown versions, short headers, coalesced packets) go
+ * straight into {@link ServerAgent#onDatagram}. Nothing may throw out of the loop, and after every
+ * input the server must still answer a valid Initial with a Retry (its state is not corrupted).
  *
- * <p>The default test run uses jqwik's default number of tries; {@code mvn -Pfuzz test} runs 1,000,000 per
- * property (override with {@code -Dfuzz.tries=N}). jqwik prints each property's seed; rerun a failure with
- * {@code @Property(seed = "...")}.
+ * <p>The default test run uses jqwik's default number of tries; {@code mvn -Pfuzz test} runs
+ * 1,000,000 per property (override with {@code -Dfuzz.tries=N}). jqwik prints each property's seed;
+ * rerun a failure with {@code @Property(seed = "...")}.
  */
 class ReceivePathFuzz {
   private static AgentHarness harness;
@@ -36,7 +36,8 @@ class ReceivePathFuzz {
     clientAddress = (InetSocketAddress) harness.client.getLocalAddress();
     Random r = new Random(7);
     byte[] scid = TestPackets.randomBytes(r, 8);
-    harness.sendAndPump(TestPackets.initial(TestPackets.randomBytes(r, 8), scid, new byte[0], 1200, r));
+    harness.sendAndPump(
+        TestPackets.initial(TestPackets.randomBytes(r, 8), scid, new byte[0], 1200, r));
     AgentHarness.Retry retry = new AgentHarness.Retry(harness.receive());
     byte[] shortHeader = TestPackets.randomBytes(r, 80);
     shortHeader[0] = 0x43;
@@ -49,7 +50,8 @@ class ReceivePathFuzz {
         new byte[][] {
           TestPackets.initial(TestPackets.randomBytes(r, 8), scid, new byte[0], 1200, r),
           TestPackets.initial(retry.scid, scid, retry.token, 1300, r),
-          TestPackets.longHeader(0x1a2a3a4a, 0xc0, new byte[20], new byte[20], new byte[0], 1200, r),
+          TestPackets.longHeader(
+              0x1a2a3a4a, 0xc0, new byte[20], new byte[20], new byte[0], 1200, r),
           TestPackets.longHeader(0, 0x80, new byte[8], new byte[8], new byte[0], 1200, r),
           shortHeader,
           coalesced,
@@ -108,7 +110,8 @@ class ReceivePathFuzz {
           d[r.nextInt(d.length)] ^= (byte) (1 << r.nextInt(8));
           break;
         case 1:
-          d[r.nextInt(Math.min(d.length, 64))] = (byte) new int[] {0, 0xff, 0x40, 0x80, 0xc0, 0x14, 0x15}[r.nextInt(7)];
+          d[r.nextInt(Math.min(d.length, 64))] =
+              (byte) new int[] {0, 0xff, 0x40, 0x80, 0xc0, 0x14, 0x15}[r.nextInt(7)];
           break;
         case 2:
           d = Arrays.copyOf(d, 1 + r.nextInt(d.length));

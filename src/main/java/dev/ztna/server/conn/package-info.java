@@ -1,0 +1,27 @@
+/**
+ * QUIC connection layer (RFC 9000, RFC 9002): the per-connection state machine and its pure
+ * building blocks.
+ *
+ * <p>This first part holds the socket-free, crypto-free pieces of a connection: received packet
+ * tracking and ACK scheduling ({@link dev.ztna.server.conn.ReceivedPacketTracker}, RFC 9000 §13.2),
+ * RTT estimation ({@link dev.ztna.server.conn.RttEstimator}, RFC 9002 §5), sent packet bookkeeping
+ * and loss detection ({@link dev.ztna.server.conn.SentPacketLedger}, {@link
+ * dev.ztna.server.conn.LossDetector}, RFC 9002 §6 and Appendix A), NewReno congestion control
+ * ({@link dev.ztna.server.conn.NewRenoCongestionController}, RFC 9002 §7 and Appendix B), the
+ * anti-amplification limit ({@link dev.ztna.server.conn.AmplificationLimiter}, RFC 9000 §8.1) and
+ * receive-side flow control for the ZTNA "accept and discard streams" policy ({@link
+ * dev.ztna.server.conn.FlowControl}, RFC 9000 §4).
+ *
+ * <p>Conventions: every class is single-threaded (owned by the connection's event loop) and
+ * allocates nothing in steady state (preallocated arrays and rings, primitive fields). Time is
+ * always passed in as {@code long nowNanos} (a monotonic clock such as {@link System#nanoTime()});
+ * nothing here reads a clock. "No time" is {@link dev.ztna.server.conn.PacketNumberSpace#NO_TIME}
+ * ({@code Long.MAX_VALUE}). Errors caused by the peer are returned as negative codes, see {@link
+ * dev.ztna.server.conn.ConnErrors}; only programming errors of the caller throw.
+ *
+ * <p>Dependencies: the JDK, Agrona and SLF4J. The lower layers ({@code wire}, {@code crypto},
+ * {@code certs}, {@code tls}) may be used by the connection proper; the recovery classes use none
+ * of them and expose ACK data as primitives so the connection can feed the wire codecs. Nothing
+ * here may import {@code loop}, {@code relay} or {@code cli}.
+ */
+package dev.ztna.server.conn;

@@ -1,5 +1,6 @@
 package dev.ztna.server.loop;
 
+import dev.ztna.server.conn.ConnectionIdGenerator;
 import dev.ztna.server.crypto.RetryIntegrity;
 import dev.ztna.server.loop.ServerCounters.Counter;
 import dev.ztna.server.wire.PacketHeaderFlyweight;

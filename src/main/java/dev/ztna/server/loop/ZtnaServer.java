@@ -1,5 +1,6 @@
 package dev.ztna.server.loop;
 
+import dev.ztna.server.conn.RandomConnectionIdGenerator;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;

@@ -1,4 +1,4 @@
-package dev.ztna.server.loop;
+package dev.ztna.server.conn;
 
 /**
  * Mints the server's connection IDs. Every server-chosen CID comes from here, so that a future

@@ -1,4 +1,4 @@
-package dev.ztna.server.loop;
+package dev.ztna.server.conn;
 
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;

@@ -90,7 +90,11 @@ public final class PacketProtection {
     return new PacketProtection(suite, next, hpKey, HeaderProtection.create(suite, hpKey), impl);
   }
 
-  /** The AES-GCM implementation in use by default on this JVM (for logs and status reports). */
+  /**
+   * The AES-GCM implementation in use by default on this JVM (for logs and status reports). Call it
+   * once at server start-up: the first use of the crypto package runs the self-test of the
+   * JDK-intrinsic path against JCE (roughly 0.2-0.3 s) and logs the choice once at info.
+   */
   public static String aesGcmImplementation() {
     return AeadFactory.aesGcmImplementation();
   }
@@ -220,7 +224,10 @@ public final class PacketProtection {
    * <p>On success the accessors {@link #lastPayloadOffset()}, {@link #lastPayloadLength()} and
    * {@link #lastFirstByte()} describe the packet. NOTE: whenever the result is not {@link
    * #ERR_SHORT}/{@link #ERR_BOUNDS}, the first byte and packet number bytes in {@code buf} have
-   * been unmasked in place, including on {@link #ERR_AUTH} (the caller drops such a packet).
+   * been unmasked in place, including on {@link #ERR_AUTH} (the caller drops such a packet). The
+   * reserved bits of the unprotected first byte are NOT checked here (RFC 9000 §17.2/§17.3.1: a
+   * non-zero value after successful removal of protection is a PROTOCOL_VIOLATION; the caller
+   * checks {@link #lastFirstByte()}).
    *
    * @return the full packet number (>= 0), or {@link #ERR_SHORT}, {@link #ERR_AUTH}, {@link
    *     #ERR_BOUNDS}

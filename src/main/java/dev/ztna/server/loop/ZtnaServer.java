@@ -1,6 +1,7 @@
 package dev.ztna.server.loop;
 
 import dev.ztna.server.conn.RandomConnectionIdGenerator;
+import dev.ztna.server.crypto.PacketProtection;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
@@ -49,6 +50,8 @@ public final class ZtnaServer implements AutoCloseable {
       }
       throw e;
     }
+    // Select (and self-test) the AES-GCM implementation now, not on the first connection.
+    LOG.info("AES-GCM implementation: {}", PacketProtection.aesGcmImplementation());
     SecureRandom random = new SecureRandom();
     byte[] secret = new byte[32];
     random.nextBytes(secret);

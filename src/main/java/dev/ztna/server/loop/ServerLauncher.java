@@ -22,7 +22,7 @@ public final class ServerLauncher {
     ShutdownSignalBarrier barrier = new ShutdownSignalBarrier();
     ZtnaServer server;
     try {
-      server = ZtnaServer.start(config);
+      server = ZtnaServer.start(config, credentials, Application.NONE);
     } catch (IOException e) {
       LOG.error("cannot listen on {}: {}", config.listen, e.toString());
       return 1;

@@ -1,7 +1,11 @@
 package dev.ztna.server.loop;
 
+import dev.ztna.server.certs.ServerCredentials;
+import dev.ztna.server.conn.ConnectionConfig;
 import dev.ztna.server.conn.RandomConnectionIdGenerator;
+import dev.ztna.server.conn.StatelessResetTokens;
 import dev.ztna.server.crypto.PacketProtection;
+import dev.ztna.server.tls.TlsServerConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
@@ -34,8 +38,10 @@ public final class ZtnaServer implements AutoCloseable {
     this.runner = runner;
   }
 
-  /** Binds every listen address and starts the duty-cycle thread. */
-  public static ZtnaServer start(ServerConfig config) throws IOException {
+  /** Binds every listen address and starts the duty-cycle thread running {@code application}. */
+  public static ZtnaServer start(
+      ServerConfig config, ServerCredentials credentials, Application application)
+      throws IOException {
     List<UdpEndpoint> endpoints = new ArrayList<>();
     List<InetSocketAddress> local = new ArrayList<>();
     try {
@@ -62,7 +68,8 @@ public final class ZtnaServer implements AutoCloseable {
             endpoints,
             counters,
             new RetryTokens(secret, config.tokenLifetime.toMillis()),
-            new RandomConnectionIdGenerator(config.cidLength, random),
+            connectionConfig(config, credentials, random),
+            application,
             SystemEpochClock.INSTANCE,
             new SystemNanoClock());
     AgentRunner runner =
@@ -76,6 +83,26 @@ public final class ZtnaServer implements AutoCloseable {
         config.idleKind,
         config.cidLength);
     return new ZtnaServer(counters, local, runner);
+  }
+
+  /** The per-connection transport profile (ZTNA-V1 §1) from the server configuration. */
+  public static ConnectionConfig connectionConfig(
+      ServerConfig config, ServerCredentials credentials, SecureRandom random) {
+    byte[] resetKey = new byte[32];
+    random.nextBytes(resetKey);
+    return ConnectionConfig.builder(
+            new TlsServerConfig(credentials),
+            new RandomConnectionIdGenerator(config.cidLength, random),
+            new StatelessResetTokens(resetKey))
+        .idleTimeoutMs(config.idleTimeoutMs)
+        .maxUdpPayloadSize(config.maxUdpPayloadSize)
+        .maxDatagramFrameSize(config.maxDatagramFrameSize)
+        .initialMaxData(config.initialMaxData)
+        .initialMaxStreamData(config.initialMaxStreamData)
+        .initialMaxStreamsBidi(config.initialMaxStreamsBidi)
+        .initialMaxStreamsUni(config.initialMaxStreamsUni)
+        .maxDatagramQueue(config.maxDatagramQueue)
+        .build();
   }
 
   /**

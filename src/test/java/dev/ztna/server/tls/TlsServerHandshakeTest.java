@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ztna.server.certs.ServerCredentials;
 import dev.ztna.server.certs.ServerCredentials.KeyType;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -248,6 +249,7 @@ class TlsServerHandshakeTest {
     byte[] fin = runToClientFinished(s, b.build(), 0x0804);
     // ManualClient parsed EncryptedExtensions: only ALPN and transport parameters were present.
     assertEquals("ztna-v1", client.alpn);
+    assertEquals(List.of(16, 0x39), client.encryptedExtensionTypes);
     assertEquals(0, feed(s, EncryptionLevel.HANDSHAKE, fin));
     assertTrue(s.isComplete());
   }
@@ -462,6 +464,36 @@ class TlsServerHandshakeTest {
     assertEquals(
         List.of("ztna-v1"), new TlsServerConfig(TestCredentials.rsa()).applicationProtocols());
     assertEquals(7, "ztna-v1".getBytes(StandardCharsets.US_ASCII).length);
+  }
+
+  @Test
+  void certificateMessageCarriesTheWholeChain() throws Exception {
+    ServerCredentials chain2 =
+        ServerCredentials.of(
+            TestCredentials.ec().privateKey(),
+            List.of(
+                TestCredentials.ec().certificateChain().get(0),
+                TestCredentials.rsa().certificateChain().get(0)));
+    TlsServerHandshake s =
+        new TlsServerHandshake(new TlsServerConfig(chain2), TestRandom.seeded(3), listener);
+    assertEquals(0, feed(s, EncryptionLevel.INITIAL, validBuilder().build()));
+    List<byte[]> msgs = ManualClient.messages(listener.take(EncryptionLevel.HANDSHAKE));
+    byte[] cert = msgs.get(1);
+    assertEquals(11, cert[0]);
+    assertEquals(0, cert[4], "empty certificate_request_context");
+    int p = 8;
+    int entries = 0;
+    for (byte[] der : chain2.chainDer()) {
+      int len = ((cert[p] & 0xff) << 16) | ((cert[p + 1] & 0xff) << 8) | (cert[p + 2] & 0xff);
+      assertArrayEquals(der, Arrays.copyOfRange(cert, p + 3, p + 3 + len));
+      p += 3 + len;
+      assertEquals(0, ManualClient.u16(cert, p), "no per-entry extensions");
+      p += 2;
+      entries++;
+    }
+    assertEquals(2, entries);
+    assertEquals(cert.length, p);
+    assertEquals(0x0403, ManualClient.u16(msgs.get(2), 4));
   }
 
   @Test

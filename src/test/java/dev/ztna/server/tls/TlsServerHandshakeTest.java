@@ -497,6 +497,60 @@ class TlsServerHandshakeTest {
   }
 
   @Test
+  void callbacksComeInQuicOrder() throws Exception {
+    List<String> events = new java.util.ArrayList<>();
+    RecordingListener ordered =
+        new RecordingListener() {
+          @Override
+          public byte[] onClientTransportParameters(byte[] p) {
+            events.add("tp");
+            return super.onClientTransportParameters(p);
+          }
+
+          @Override
+          public void onHandshakeData(EncryptionLevel level, byte[] d, int off, int len) {
+            events.add("data " + level);
+            super.onHandshakeData(level, d, off, len);
+          }
+
+          @Override
+          public void onSecrets(
+              EncryptionLevel level, dev.ztna.server.crypto.CipherSuite suite, byte[] c, byte[] s) {
+            events.add("secrets " + level);
+            super.onSecrets(level, suite, c, s);
+          }
+
+          @Override
+          public void onHandshakeComplete() {
+            events.add("complete");
+            super.onHandshakeComplete();
+          }
+        };
+    TlsServerHandshake s =
+        new TlsServerHandshake(
+            new TlsServerConfig(TestCredentials.rsa()), TestRandom.seeded(8), ordered);
+    byte[] ch = validBuilder().build();
+    client.suite = dev.ztna.server.crypto.CipherSuite.TLS_AES_128_GCM_SHA256;
+    client.record(ch);
+    assertEquals(0, feed(s, EncryptionLevel.INITIAL, ch));
+    byte[] sh = ordered.take(EncryptionLevel.INITIAL);
+    client.record(sh);
+    byte[] ks = ManualClient.parseHello(sh).extensions.get(51);
+    client.onServerHello(client.agree(0x001d, Arrays.copyOfRange(ks, 4, ks.length)));
+    byte[] fin = client.onServerFlight(ordered.take(EncryptionLevel.HANDSHAKE), 0x0804);
+    assertEquals(0, feed(s, EncryptionLevel.HANDSHAKE, fin));
+    assertEquals(
+        List.of(
+            "tp",
+            "data INITIAL",
+            "secrets HANDSHAKE",
+            "data HANDSHAKE",
+            "secrets APPLICATION",
+            "complete"),
+        events);
+  }
+
+  @Test
   void alertsMapToQuicCryptoErrors() {
     assertEquals(0x178, TlsAlert.toQuicErrorCode(TlsAlert.NO_APPLICATION_PROTOCOL));
     assertEquals(0x16d, TlsAlert.toQuicErrorCode(TlsAlert.MISSING_EXTENSION));

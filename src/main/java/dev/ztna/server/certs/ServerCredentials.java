@@ -375,6 +375,17 @@ public final class ServerCredentials {
               + leaf.getSubjectX500Principal().getName()
               + ")");
     }
+    String leafAlg = leaf.getPublicKey().getAlgorithm();
+    String expectedAlg = type == KeyType.RSA ? "RSA" : "EC";
+    if (!expectedAlg.equalsIgnoreCase(leafAlg)) {
+      // E.g. an id-RSASSA-PSS certificate: its key would only allow rsa_pss_pss_* schemes.
+      throw new CredentialsException(
+          "leaf certificate "
+              + certName
+              + " has a '"
+              + leafAlg
+              + "' public key; only rsaEncryption RSA and EC P-256 certificates are supported");
+    }
     List<byte[]> der = new ArrayList<>(chain.size());
     for (int i = 0; i < chain.size(); i++) {
       try {

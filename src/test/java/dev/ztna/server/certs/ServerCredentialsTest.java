@@ -31,10 +31,14 @@ import java.util.Date;
 import java.util.List;
 import java.util.Random;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.sec.SECObjectIdentifiers;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
@@ -457,6 +461,34 @@ class ServerCredentialsTest {
     Path key = dir.resolve("ca-key.pem");
     writePemObjects(key, caKeys.getPrivate());
     assertMessage(load(cert, key), "private key does not match certificate");
+  }
+
+  @Test
+  void rsassaPssCertificateIsRefused() throws Exception {
+    // Same RSA key, but the certificate marks it id-RSASSA-PSS (rsa_pss_pss_* only, RFC 8446).
+    KeyPair kp = rsaKeyPair();
+    SubjectPublicKeyInfo rsaSpki = SubjectPublicKeyInfo.getInstance(kp.getPublic().getEncoded());
+    SubjectPublicKeyInfo pssSpki =
+        new SubjectPublicKeyInfo(
+            new AlgorithmIdentifier(PKCSObjectIdentifiers.id_RSASSA_PSS), rsaSpki.parsePublicKey());
+    long now = System.currentTimeMillis();
+    X509v3CertificateBuilder b =
+        new X509v3CertificateBuilder(
+            new X500Name("CN=pss"),
+            BigInteger.ONE,
+            new Date(now - 60_000),
+            new Date(now + 86_400_000L),
+            new X500Name("CN=pss"),
+            pssSpki);
+    X509Certificate cert =
+        new JcaX509CertificateConverter()
+            .getCertificate(
+                b.build(new JcaContentSignerBuilder("SHA256withRSA").build(kp.getPrivate())));
+    assertEquals("RSASSA-PSS", cert.getPublicKey().getAlgorithm());
+    CredentialsException e =
+        assertThrows(
+            CredentialsException.class, () -> ServerCredentials.of(kp.getPrivate(), List.of(cert)));
+    assertMessage(e, "has a 'RSASSA-PSS' public key");
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -148,6 +148,19 @@ class LossDetectorTest {
   }
 
   @Test
+  void ptoExpiringWhileBlockedIsCancelled() {
+    AmplificationLimiter limited = new AmplificationLimiter();
+    LossDetector ld = new LossDetector(rtt, cc, limited, rec, 64);
+    limited.onDatagramReceived(400);
+    ld.onPacketSent(INITIAL, 0, 0, SIZE, true, true, 0);
+    assertEquals(rtt.pto(false), ld.timerDeadline()); // armed before the datagram went out
+    limited.onDatagramSent(1200);
+    assertEquals(LossDetector.TIMEOUT_NONE, ld.onLossDetectionTimeout(rtt.pto(false)));
+    assertEquals(NO_TIME, ld.timerDeadline());
+    assertEquals(0, ld.ptoCount());
+  }
+
+  @Test
   void amplificationBlockedStillArmsLossTimer() {
     AmplificationLimiter limited = new AmplificationLimiter();
     LossDetector ld = new LossDetector(rtt, cc, limited, rec, 64);
@@ -198,9 +211,23 @@ class LossDetectorTest {
     assertEquals(
         ConnErrors.FRAME_ENCODING_ERROR,
         d.onAckReceived(APPLICATION, 9, 0, 1, 1, new long[] {2}, new long[] {5}, MS));
+    // Huge Gap / Length values must not overflow into a valid-looking range.
+    assertEquals(
+        ConnErrors.FRAME_ENCODING_ERROR,
+        d.onAckReceived(
+            APPLICATION, 9, 0, 0, 1, new long[] {Long.MAX_VALUE}, new long[] {Long.MAX_VALUE}, MS));
+    assertEquals(
+        ConnErrors.FRAME_ENCODING_ERROR,
+        d.onAckReceived(
+            APPLICATION, 9, 0, 0, 1, new long[] {0}, new long[] {Long.MAX_VALUE - 5}, MS));
+    assertEquals(
+        ConnErrors.FRAME_ENCODING_ERROR,
+        d.onAckReceived(APPLICATION, 9, 0, 0, 1, new long[] {-1}, new long[] {0}, MS));
     assertTrue(rec.acked.isEmpty());
     assertEquals(4, d.onAckReceived(APPLICATION, 9, 0, 1, 1, new long[] {2}, new long[] {1}, MS));
     assertEquals(List.of(9L, 8L, 4L, 3L), rec.acked);
+    // 9, gap 7 => next range ends at 9 - 7 - 2 = 0: the lowest valid range (0 was lost already).
+    assertEquals(0, d.onAckReceived(APPLICATION, 9, 0, 0, 1, new long[] {7}, new long[] {0}, MS));
   }
 
   @Test

@@ -10,17 +10,17 @@ import org.agrona.DirectBuffer;
  */
 public interface Application {
   /** The TLS handshake completed (the client's Finished was verified). */
-  void onEstablished(ServerConnection connection);
+  void onEstablished(ClientConnection connection);
 
   /** A DATAGRAM frame arrived; {@code data} is valid only during the call. */
-  void onDatagram(ServerConnection connection, DirectBuffer data, int offset, int length);
+  void onDatagram(ClientConnection connection, DirectBuffer data, int offset, int length);
 
   /** The connection moved to a new, validated peer address (NAT rebinding or migration). */
-  void onAddressChanged(ServerConnection connection, InetSocketAddress newPeer);
+  void onAddressChanged(ClientConnection connection, InetSocketAddress newPeer);
 
   /** The connection ended (closed by either side, idle timeout, stateless reset). Called once. */
   void onClosed(
-      ServerConnection connection,
+      ClientConnection connection,
       long errorCode,
       boolean application,
       boolean byPeer,
@@ -30,18 +30,18 @@ public interface Application {
   Application NONE =
       new Application() {
         @Override
-        public void onEstablished(ServerConnection connection) {}
+        public void onEstablished(ClientConnection connection) {}
 
         @Override
         public void onDatagram(
-            ServerConnection connection, DirectBuffer data, int offset, int length) {}
+            ClientConnection connection, DirectBuffer data, int offset, int length) {}
 
         @Override
-        public void onAddressChanged(ServerConnection connection, InetSocketAddress newPeer) {}
+        public void onAddressChanged(ClientConnection connection, InetSocketAddress newPeer) {}
 
         @Override
         public void onClosed(
-            ServerConnection connection,
+            ClientConnection connection,
             long errorCode,
             boolean application,
             boolean byPeer,

@@ -9,7 +9,7 @@ import org.agrona.DirectBuffer;
  * and a slot for the application's own state. Applications send and close through it so that the
  * loop knows to flush.
  */
-public final class ServerConnection {
+public final class ServerConnection implements ClientConnection {
   private static final long NO_TIMER = Long.MAX_VALUE;
 
   private final ServerAgent agent;
@@ -50,6 +50,7 @@ public final class ServerConnection {
   }
 
   /** A process-unique number for logs. */
+  @Override
   public long id() {
     return id;
   }
@@ -70,6 +71,7 @@ public final class ServerConnection {
   }
 
   /** The peer's current (validated) address. */
+  @Override
   public InetSocketAddress peerAddress() {
     return quic.peerAddress();
   }
@@ -77,8 +79,9 @@ public final class ServerConnection {
   /**
    * Queues a DATAGRAM; it leaves at the end of the current duty-cycle iteration.
    *
-   * @return {@link QuicConnection#SEND_QUEUED} or one of the negative {@code SEND_*} drop reasons
+   * @return {@link #SEND_QUEUED} or one of the negative {@code SEND_*} drop reasons
    */
+  @Override
   public int sendDatagram(DirectBuffer data, int offset, int length) {
     int result = quic.sendDatagram(data, offset, length);
     agent.markDirty(this);
@@ -86,24 +89,33 @@ public final class ServerConnection {
   }
 
   /** Closes with an application error code (ZTNA-V1 §5) and a reason phrase. */
+  @Override
   public void close(long applicationErrorCode, String reason) {
     quic.close(applicationErrorCode, reason);
     agent.markDirty(this);
   }
 
   /** True once the connection is closing, draining or gone. */
+  @Override
   public boolean isClosing() {
     return closed || freed;
   }
 
   /** The application's per-connection state. */
+  @Override
   public Object attachment() {
     return attachment;
   }
 
   /** Sets the application's per-connection state. */
+  @Override
   public void attachment(Object value) {
     attachment = value;
+  }
+
+  @Override
+  public int maxDatagramPayload() {
+    return closed || freed ? 0 : quic.maxDatagramPayload();
   }
 
   @Override

@@ -16,12 +16,12 @@ public final class EchoApplication implements Application {
   public volatile long lastCloseCode = -1;
 
   @Override
-  public void onEstablished(ServerConnection connection) {
+  public void onEstablished(ClientConnection connection) {
     established.incrementAndGet();
   }
 
   @Override
-  public void onDatagram(ServerConnection connection, DirectBuffer data, int offset, int length) {
+  public void onDatagram(ClientConnection connection, DirectBuffer data, int offset, int length) {
     datagrams.incrementAndGet();
     if (connection.sendDatagram(data, offset, length) != 0) {
       echoFailures.incrementAndGet();
@@ -29,13 +29,13 @@ public final class EchoApplication implements Application {
   }
 
   @Override
-  public void onAddressChanged(ServerConnection connection, InetSocketAddress newPeer) {
+  public void onAddressChanged(ClientConnection connection, InetSocketAddress newPeer) {
     addressChanges.incrementAndGet();
   }
 
   @Override
   public void onClosed(
-      ServerConnection connection,
+      ClientConnection connection,
       long errorCode,
       boolean application,
       boolean byPeer,

@@ -72,6 +72,9 @@ public final class ServerAgent
    */
   public static final int STATELESS_RESETS_PER_MS = 2;
 
+  /** ZTNA-V1 §5: application error code of the graceful-shutdown CONNECTION_CLOSE. */
+  public static final long SHUTDOWN_ERROR = 0x103;
+
   private static final Logger LOG = LoggerFactory.getLogger(ServerAgent.class);
   private static final int MAX_DATAGRAM = 65_536;
   private static final int MAX_DATAGRAMS_PER_FLUSH = 256;
@@ -121,6 +124,8 @@ public final class ServerAgent
   private long resetBudget = STATELESS_RESETS_PER_MS * 100L;
   private long resetBudgetNanos;
   private long now;
+  private volatile boolean shutdownRequested;
+  private boolean shuttingDown;
 
   /**
    * @param endpoints the bound sockets, owned (and closed) by this agent from now on
@@ -159,9 +164,32 @@ public final class ServerAgent
     statsTimerId = timers.scheduleTimer(nanoClock.nanoTime() + STATS_INTERVAL_NS);
   }
 
+  /**
+   * Asks the loop (from any thread) to drain: every connection is closed with application error
+   * {@link #SHUTDOWN_ERROR} and new connections are refused. {@link ZtnaServer#close()} waits for
+   * the connections to go.
+   */
+  public void requestShutdown() {
+    shutdownRequested = true;
+  }
+
+  private void beginShutdown() {
+    shuttingDown = true;
+    LOG.info("draining {} connections", byQuic.size());
+    for (ServerConnection sc : byQuic.values()) {
+      if (!sc.closed) {
+        sc.close(SHUTDOWN_ERROR, "server shutting down");
+      }
+    }
+  }
+
   @Override
   public int doWork() {
     int work = 0;
+    if (shutdownRequested && !shuttingDown) {
+      beginShutdown();
+      work++;
+    }
     for (UdpEndpoint endpoint : endpoints) {
       work += receive(endpoint);
     }
@@ -224,6 +252,10 @@ public final class ServerAgent
       return;
     }
     if (type == PacketHeaderFlyweight.TYPE_INITIAL) {
+      if (shuttingDown) {
+        counters.increment(Counter.DROP_SHUTTING_DOWN);
+        return;
+      }
       onInitial(endpoint, from, len);
     } else if (type == PacketHeaderFlyweight.TYPE_SHORT) {
       sendStatelessReset(endpoint, from, len);

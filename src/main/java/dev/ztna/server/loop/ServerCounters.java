@@ -40,6 +40,7 @@ public final class ServerCounters {
     STATELESS_RESET_SENT("stateless_reset_sent"),
     DROP_STATELESS_RESET_TOO_SMALL("drop_stateless_reset_trigger_too_small"),
     DROP_STATELESS_RESET_RATE("drop_stateless_reset_rate_limited"),
+    DROP_SHUTTING_DOWN("drop_initial_shutting_down"),
     DROP_SEND_BUFFER_FULL("drop_send_buffer_full"),
     DROP_SEND_ERROR("drop_send_error"),
     RECEIVE_ERRORS("receive_errors");

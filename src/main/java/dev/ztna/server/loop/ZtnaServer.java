@@ -9,6 +9,7 @@ import dev.ztna.server.tls.TlsServerConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.agrona.concurrent.AgentRunner;
@@ -31,8 +32,17 @@ public final class ZtnaServer implements AutoCloseable {
   private final ServerCounters counters;
   private final List<InetSocketAddress> localAddresses;
   private final AgentRunner runner;
+  private final ServerAgent agent;
+  private final Duration drainTimeout;
 
-  private ZtnaServer(ServerCounters counters, List<InetSocketAddress> local, AgentRunner runner) {
+  private ZtnaServer(
+      ServerCounters counters,
+      List<InetSocketAddress> local,
+      AgentRunner runner,
+      ServerAgent agent,
+      Duration drainTimeout) {
+    this.agent = agent;
+    this.drainTimeout = drainTimeout;
     this.counters = counters;
     this.localAddresses = List.copyOf(local);
     this.runner = runner;
@@ -82,7 +92,7 @@ public final class ZtnaServer implements AutoCloseable {
         config.retryMode,
         config.idleKind,
         config.cidLength);
-    return new ZtnaServer(counters, local, runner);
+    return new ZtnaServer(counters, local, runner, agent, config.drainTimeout);
   }
 
   /** The per-connection transport profile (ZTNA-V1 §1) from the server configuration. */
@@ -125,9 +135,35 @@ public final class ZtnaServer implements AutoCloseable {
     return counters;
   }
 
-  /** Stops the loop thread and closes the sockets. */
+  /** Connections accepted and not yet freed (from the counters; readable from any thread). */
+  public long liveConnections() {
+    return counters.get(ServerCounters.Counter.CONNECTIONS_ACCEPTED)
+        - counters.get(ServerCounters.Counter.CONNECTIONS_FREED);
+  }
+
+  /**
+   * Graceful stop: closes every connection with application error 0x103 (ZTNA-V1 §5), refuses new
+   * ones, waits up to the configured drain timeout for the closes to go out and the connections to
+   * be freed, then stops the loop thread and closes the sockets. Idempotent.
+   */
   @Override
   public void close() {
+    if (runner.isClosed()) {
+      return;
+    }
+    agent.requestShutdown();
+    long deadline = System.nanoTime() + drainTimeout.toNanos();
+    while (liveConnections() > 0 && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(1);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    if (liveConnections() > 0) {
+      LOG.warn("drain timeout: {} connections still open", liveConnections());
+    }
     runner.close();
   }
 }

@@ -174,6 +174,24 @@ public final class FlowControl {
   }
 
   /**
+   * Validates the stream of a frame about our sending side, STOP_SENDING (RFC 9000 §19.5) or
+   * MAX_STREAM_DATA (§19.10): a server-initiated stream was never created and a client-initiated
+   * unidirectional stream is receive-only for us, both STREAM_STATE_ERROR; a client bidirectional
+   * stream must be within MAX_STREAMS. The server sends no stream data, so nothing else happens.
+   *
+   * @return {@link ConnErrors#OK} or a negative {@link ConnErrors} code
+   */
+  public int onSendSideFrame(long streamId) {
+    if (streamId < 0 || streamId > MAX_VARINT) {
+      return ConnErrors.FRAME_ENCODING_ERROR;
+    }
+    if ((streamId & 3) != 0) {
+      return ConnErrors.STREAM_STATE_ERROR;
+    }
+    return (streamId >>> 2) >= bidi.maxStreams ? ConnErrors.STREAM_LIMIT_ERROR : ConnErrors.OK;
+  }
+
+  /**
    * After {@link #onStreamData}: the new limit to send in a MAX_STREAM_DATA frame for that stream,
    * or -1 if none is due. The limit is already in force.
    */

@@ -163,7 +163,8 @@ public final class SentPacketLedger {
     for (int r = 0; r < rangeCount; r++) {
       long gap = gaps[r];
       long len = lengths[r];
-      if (gap < 0 || len < 0 || lo - gap - 2 - len < 0) {
+      // Next range: hi = lo - gap - 2, lo = hi - len; both must stay >= 0 (no overflow: lo >= 0).
+      if (gap < 0 || len < 0 || gap > lo - 2 || len > lo - gap - 2) {
         return ConnErrors.FRAME_ENCODING_ERROR;
       }
       lo = lo - gap - 2 - len;

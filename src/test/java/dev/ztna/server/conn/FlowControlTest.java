@@ -128,4 +128,14 @@ class FlowControlTest {
         ConnErrors.FLOW_CONTROL_ERROR, fc.onStreamData(0, FlowControl.MAX_VARINT, 1, false));
     assertEquals(ConnErrors.FRAME_ENCODING_ERROR, fc.onStreamReset(0, -1));
   }
+
+  @Test
+  void sendSideFrames() {
+    assertEquals(ConnErrors.OK, fc.onSendSideFrame(bidi(3)));
+    assertEquals(ConnErrors.STREAM_LIMIT_ERROR, fc.onSendSideFrame(bidi(4)));
+    assertEquals(ConnErrors.STREAM_STATE_ERROR, fc.onSendSideFrame(uni(0))); // receive-only for us
+    assertEquals(ConnErrors.STREAM_STATE_ERROR, fc.onSendSideFrame(1)); // never created
+    assertEquals(ConnErrors.STREAM_STATE_ERROR, fc.onSendSideFrame(3));
+    assertEquals(ConnErrors.FRAME_ENCODING_ERROR, fc.onSendSideFrame(-1));
+  }
 }

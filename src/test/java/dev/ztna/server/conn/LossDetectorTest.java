@@ -198,9 +198,23 @@ class LossDetectorTest {
     assertEquals(
         ConnErrors.FRAME_ENCODING_ERROR,
         d.onAckReceived(APPLICATION, 9, 0, 1, 1, new long[] {2}, new long[] {5}, MS));
+    // Huge Gap / Length values must not overflow into a valid-looking range.
+    assertEquals(
+        ConnErrors.FRAME_ENCODING_ERROR,
+        d.onAckReceived(
+            APPLICATION, 9, 0, 0, 1, new long[] {Long.MAX_VALUE}, new long[] {Long.MAX_VALUE}, MS));
+    assertEquals(
+        ConnErrors.FRAME_ENCODING_ERROR,
+        d.onAckReceived(
+            APPLICATION, 9, 0, 0, 1, new long[] {0}, new long[] {Long.MAX_VALUE - 5}, MS));
+    assertEquals(
+        ConnErrors.FRAME_ENCODING_ERROR,
+        d.onAckReceived(APPLICATION, 9, 0, 0, 1, new long[] {-1}, new long[] {0}, MS));
     assertTrue(rec.acked.isEmpty());
     assertEquals(4, d.onAckReceived(APPLICATION, 9, 0, 1, 1, new long[] {2}, new long[] {1}, MS));
     assertEquals(List.of(9L, 8L, 4L, 3L), rec.acked);
+    // 9, gap 7 => next range ends at 9 - 7 - 2 = 0: the lowest valid range (0 was lost already).
+    assertEquals(0, d.onAckReceived(APPLICATION, 9, 0, 0, 1, new long[] {7}, new long[] {0}, MS));
   }
 
   @Test

@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ztna.server.certs.ServerCredentials.KeyType;
 import dev.ztna.server.crypto.CipherSuite;
 import java.nio.ByteBuffer;
-import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -179,7 +178,7 @@ class Agent15HandshakeTest {
     RecordingListener listener = new RecordingListener();
     TlsServerHandshake server =
         new TlsServerHandshake(
-            new TlsServerConfig(TestCredentials.of(key)), new SecureRandom(), listener);
+            new TlsServerConfig(TestCredentials.of(key)), TestRandom.seeded(1), listener);
 
     client.startHandshake(
         group,

@@ -22,8 +22,7 @@ class HelloRetryRequestTest {
   }
 
   private static TlsServerHandshake server(KeyType key, RecordingListener l) {
-    SecureRandom r = new SecureRandom();
-    r.setSeed(42);
+    SecureRandom r = TestRandom.seeded(42);
     return new TlsServerHandshake(new TlsServerConfig(TestCredentials.of(key)), r, l);
   }
 

@@ -53,8 +53,7 @@ final class ManualClient {
   X509Certificate leaf;
 
   ManualClient(long seed) {
-    random = new SecureRandom();
-    random.setSeed(seed);
+    random = TestRandom.seeded(seed);
   }
 
   byte[] share(int group) throws Exception {

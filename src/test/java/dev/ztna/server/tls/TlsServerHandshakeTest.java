@@ -20,8 +20,7 @@ class TlsServerHandshakeTest {
   private final ManualClient client = new ManualClient(11);
 
   private TlsServerHandshake server(KeyType key) {
-    SecureRandom r = new SecureRandom();
-    r.setSeed(5);
+    SecureRandom r = TestRandom.seeded(5);
     return new TlsServerHandshake(new TlsServerConfig(TestCredentials.of(key)), r, listener);
   }
 

@@ -29,6 +29,7 @@ final class AgentHarness implements AutoCloseable {
   final ByteBuffer clientRx = ByteBuffer.allocateDirect(65536);
 
   final EchoApplication application = new EchoApplication();
+  final dev.ztna.server.conn.ConnectionConfig connectionConfig;
 
   AgentHarness(ServerConfig.RetryMode retry) throws IOException {
     clock.update(1_763_000_000_000L);
@@ -42,13 +43,14 @@ final class AgentHarness implements AutoCloseable {
     byte[] secret = new byte[32];
     SecureRandom random = new SecureRandom();
     random.nextBytes(secret);
+    connectionConfig = ZtnaServer.connectionConfig(config, TestCredentials.ec(), random);
     agent =
         new ServerAgent(
             config,
             List.of(endpoint),
             counters,
             new RetryTokens(secret, config.tokenLifetime.toMillis()),
-            ZtnaServer.connectionConfig(config, TestCredentials.ec(), random),
+            connectionConfig,
             application,
             clock,
             new SystemNanoClock());
@@ -62,6 +64,10 @@ final class AgentHarness implements AutoCloseable {
     ch.bind(new InetSocketAddress("127.0.0.1", 0));
     ch.configureBlocking(false);
     return ch;
+  }
+
+  dev.ztna.server.conn.StatelessResetTokens resetTokens() {
+    return connectionConfig.resetTokens;
   }
 
   /** Sends from {@code from} and runs the agent until it has taken the datagram in. */

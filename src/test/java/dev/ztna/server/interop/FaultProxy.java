@@ -93,6 +93,10 @@ final class FaultProxy implements AutoCloseable {
     thread.start();
   }
 
+  private static int idx(Direction d) {
+    return d == Direction.CLIENT_TO_SERVER ? 0 : 1;
+  }
+
   /** Where clients must send to. */
   InetSocketAddress clientFacingAddress() {
     return clientFacingAddress;
@@ -108,7 +112,7 @@ final class FaultProxy implements AutoCloseable {
 
   /** The live fault policy of one direction (thread-safe, takes effect for the next datagram). */
   Policy policy(Direction direction) {
-    return policies[direction.ordinal()];
+    return policies[idx(direction)];
   }
 
   Policy clientToServer() {
@@ -121,7 +125,7 @@ final class FaultProxy implements AutoCloseable {
 
   /** The counters of one direction. */
   Stats stats(Direction direction) {
-    return stats[direction.ordinal()];
+    return stats[idx(direction)];
   }
 
   Stats clientToServerStats() {
@@ -327,10 +331,10 @@ final class FaultProxy implements AutoCloseable {
   }
 
   private void handle(Direction dir, Session s, byte[] data) {
-    Stats st = stats[dir.ordinal()];
+    Stats st = stats[idx(dir)];
     st.received.incrementAndGet();
     st.receivedBytes.addAndGet(data.length);
-    Policy p = policies[dir.ordinal()];
+    Policy p = policies[idx(dir)];
     Decision d = p.decide(data);
     switch (d.drop) {
       case NONE:
@@ -356,7 +360,7 @@ final class FaultProxy implements AutoCloseable {
       data[d.corruptIndex] ^= d.corruptMask;
       st.corrupted.incrementAndGet();
     }
-    int di = dir.ordinal();
+    int di = idx(dir);
     Held previous = s.held[di];
     if (previous != null) {
       s.held[di] = null;
@@ -380,9 +384,9 @@ final class FaultProxy implements AutoCloseable {
   private void releaseExpiredHeld(long now) {
     for (Session s : sessions.values()) {
       for (Direction dir : Direction.values()) {
-        Held h = s.held[dir.ordinal()];
+        Held h = s.held[idx(dir)];
         if (h != null && now - h.releaseAtNanos >= 0) {
-          s.held[dir.ordinal()] = null;
+          s.held[idx(dir)] = null;
           send(dir, s, h.data, h.duplicate);
         }
       }
@@ -390,7 +394,7 @@ final class FaultProxy implements AutoCloseable {
   }
 
   private void send(Direction dir, Session s, byte[] data, boolean duplicate) {
-    Stats st = stats[dir.ordinal()];
+    Stats st = stats[idx(dir)];
     int copies = duplicate ? 2 : 1;
     for (int i = 0; i < copies; i++) {
       sendBuffer.clear();

@@ -366,7 +366,15 @@ class FaultProxyTest {
 
   /** A UDP echo server on loopback that records what it receives and from where. */
   static final class EchoServer implements AutoCloseable {
-    record Received(byte[] data, InetSocketAddress from) {}
+    static final class Received {
+      final byte[] data;
+      final InetSocketAddress from;
+
+      Received(byte[] data, InetSocketAddress from) {
+        this.data = data;
+        this.from = from;
+      }
+    }
 
     final DatagramSocket socket;
     final BlockingQueue<Received> received = new LinkedBlockingQueue<>();

@@ -1,6 +1,7 @@
 package dev.ztna.server.interop;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +12,7 @@ import io.netty.handler.codec.quic.Quic;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -57,6 +59,7 @@ class ProxySmokeTest {
         QuicheClient client = new QuicheClient(5_000);
         QuicheConnection conn = client.open(proxy.clientFacingAddress())) {
       assertRetryRoundTrip(server, proxy, client.localAddress());
+      assertTrue(conn.datagrams().isEmpty(), "no handshake, no DATAGRAMs");
     }
   }
 
@@ -65,8 +68,9 @@ class ProxySmokeTest {
     try (ZtnaServer server = startServer();
         FaultProxy proxy = new FaultProxy(server.localAddresses().get(0), SEED);
         KwikClient client = new KwikClient(proxy.clientFacingAddress(), Duration.ofSeconds(5))) {
-      client.connectAsync(Duration.ofSeconds(3));
+      CompletableFuture<Void> attempt = client.connectAsync(Duration.ofSeconds(3));
       assertRetryRoundTrip(server, proxy, client.localAddress());
+      assertFalse(attempt.isDone() && !attempt.isCompletedExceptionally(), "cannot be connected");
     }
   }
 }

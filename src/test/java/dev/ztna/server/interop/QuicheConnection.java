@@ -68,8 +68,8 @@ final class QuicheConnection implements AutoCloseable {
    * Queues one DATAGRAM (quiche drops it silently if its datagram send queue is full: the future
    * still succeeds).
    */
-  ChannelFuture sendDatagram(byte[] payload) {
-    return channel().writeAndFlush(Unpooled.wrappedBuffer(payload));
+  void sendDatagram(byte[] payload) {
+    ChannelFuture unused = channel().writeAndFlush(Unpooled.wrappedBuffer(payload));
   }
 
   /** The usable DATAGRAM size quiche announced, or -1 before the extension event. */

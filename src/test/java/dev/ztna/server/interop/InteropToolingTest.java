@@ -37,8 +37,7 @@ class InteropToolingTest {
     try (QuicheEchoServer server = new QuicheEchoServer(true);
         FaultProxy proxy = new FaultProxy(server.address(), 11L);
         QuicheClient client = new QuicheClient(10_000);
-        QuicheConnection conn = client.open(proxy.clientFacingAddress())) {
-      conn.await(HANDSHAKE);
+        QuicheConnection conn = client.handshake(proxy.clientFacingAddress(), HANDSHAKE)) {
       conn.sendDatagram(bytes("before"));
       assertEcho(bytes("before"), conn.datagrams().poll(10, TimeUnit.SECONDS));
       assertEquals(client.localAddress(), proxy.onlyClient());

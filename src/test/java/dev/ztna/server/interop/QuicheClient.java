@@ -76,6 +76,19 @@ final class QuicheClient implements AutoCloseable {
     return new QuicheConnection(connect(server, collector), collector);
   }
 
+  /**
+   * Opens a connection and waits for its handshake; closes nothing on failure (the client's {@link
+   * #close()} does).
+   */
+  QuicheConnection handshake(InetSocketAddress server, java.time.Duration timeout)
+      throws InterruptedException,
+          java.util.concurrent.TimeoutException,
+          java.util.concurrent.ExecutionException {
+    QuicheConnection conn = open(server);
+    conn.await(timeout);
+    return conn;
+  }
+
   /** The local UDP address (127.0.0.1 and the bound port). */
   InetSocketAddress localAddress() {
     return (InetSocketAddress) udp.localAddress();

@@ -35,18 +35,23 @@ public final class Registry {
 
   private final RelayCounters counters;
   private final long seed;
+  private final long hashMask;
   private final Long2ObjectHashMap<Service> services = new Long2ObjectHashMap<>();
   private int serviceCount;
 
   /** A registry with a random hash seed. */
   public Registry(RelayCounters counters) {
-    this(counters, new SecureRandom().nextLong());
+    this(counters, new SecureRandom().nextLong(), -1L);
   }
 
-  /** A registry with a fixed hash seed (tests). */
-  Registry(RelayCounters counters, long seed) {
+  /**
+   * A registry with a fixed hash seed and a mask over the hash (tests: a mask of 0 makes every id
+   * collide, to exercise the chains).
+   */
+  Registry(RelayCounters counters, long seed, long hashMask) {
     this.counters = counters;
     this.seed = seed;
+    this.hashMask = hashMask;
   }
 
   /**
@@ -340,7 +345,7 @@ public final class Registry {
     h ^= h >>> 33;
     h *= 0xc4ceb9fe1a85ec53L;
     h ^= h >>> 33;
-    return h;
+    return h & hashMask;
   }
 
   /** The id as text for logs: decoded once, control and format characters escaped. */

@@ -88,6 +88,12 @@ public final class RelayApplication implements Application {
       counters.increment(Counter.DROP_EMPTY);
       return;
     }
+    if (connection.isClosing()) {
+      // E.g. a later DATAGRAM frame of the packet whose malformed REGISTER closed the connection:
+      // a connection on its way out must not register (and so replace a live Connector) or relay.
+      counters.increment(Counter.DROP_SENDER_CLOSING);
+      return;
+    }
     int type = data.getByte(offset) & 0xff;
     Registration from = Registry.registrationOf(connection);
     if (type == ObservedAddress.TYPE_IPV4 || type == ObservedAddress.TYPE_IPV6) {

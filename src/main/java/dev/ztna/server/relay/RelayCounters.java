@@ -60,6 +60,8 @@ public final class RelayCounters {
     DROP_UNREGISTERED("drop_unregistered_sender"),
     /** Dropped: a datagram from a Connector that a newer one replaced. */
     DROP_SENDER_REPLACED("drop_sender_replaced"),
+    /** Dropped: the sender itself is closing (e.g. after its malformed REGISTER). */
+    DROP_SENDER_CLOSING("drop_sender_closing"),
     /** Dropped: a client sent OBSERVED_ADDRESS (0x01/0x02), which only the server sends. */
     DROP_QAD_FROM_CLIENT("drop_qad_from_client"),
     /** Ignored: a REGISTER on a connection that is already registered. */

@@ -84,7 +84,7 @@ public final class Registry {
       service.addAgent(registration);
       counters.increment(Counter.AGENTS_REGISTERED);
       LOG.info(
-          "Agent registered for service '{}': conn#{} from {} ({} Agents)",
+          "Agent registered for service '{}': conn#{} from {} (Agents now: {})",
           service.displayName,
           connection.id(),
           connection.peerAddress(),

@@ -26,6 +26,12 @@ public final class RelayApplication implements Application {
   /** Application error: replaced by a newer Connector for the same service (ZTNA-V1 §5). */
   public static final long ERROR_REPLACED = 0x102;
 
+  /** Application error: server shutting down, graceful drain (ZTNA-V1 §5; used by the loop). */
+  public static final long ERROR_SHUTTING_DOWN = 0x103;
+
+  /** Application error: refused by policy (ZTNA-V1 §5; for authentication or rate limits). */
+  public static final long ERROR_REFUSED = 0x104;
+
   private static final Logger LOG = LoggerFactory.getLogger(RelayApplication.class);
 
   private final RelayCounters counters;

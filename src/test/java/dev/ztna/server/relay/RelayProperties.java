@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.constraints.Size;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -104,5 +105,45 @@ class RelayProperties {
       app.onClosed(c, 0, false, false, "shutdown");
     }
     assertTrue(app.registry().isEmpty());
+  }
+
+  /**
+   * Arbitrary datagrams (random first bytes, lengths 0..80, any REGISTER tail) from any of a few
+   * connections never throw, and every datagram is either relayed, a registration, or counted as a
+   * drop or a malformed REGISTER.
+   */
+  @Property(tries = 300)
+  void arbitraryDatagramsNeverThrowAndAreAllAccountedFor(
+      @ForAll @Size(max = 60) List<@Size(max = 80) byte[]> datagrams, @ForAll long seed) {
+    Random random = new Random(seed);
+    RelayCounters counters = new RelayCounters();
+    RelayApplication app = new RelayApplication(counters);
+    FakeConnection[] cs = new FakeConnection[4];
+    for (int i = 0; i < cs.length; i++) {
+      cs[i] = new FakeConnection();
+      cs[i].maxDatagramPayload = 40 + random.nextInt(60);
+    }
+    byte[] agentReg = Packets.register(RegisterMessage.TYPE_AGENT, "s");
+    byte[] connectorReg = Packets.register(RegisterMessage.TYPE_CONNECTOR, "s");
+    app.onDatagram(cs[0], new UnsafeBuffer(connectorReg), 0, connectorReg.length);
+    app.onDatagram(cs[1], new UnsafeBuffer(agentReg), 0, agentReg.length);
+    long delivered = 0;
+    for (byte[] d : datagrams) {
+      byte[] framed = new byte[d.length + 3];
+      System.arraycopy(d, 0, framed, 1, d.length);
+      app.onDatagram(cs[random.nextInt(cs.length)], new UnsafeBuffer(framed), 1, d.length);
+      delivered++;
+    }
+    long accounted = 0;
+    for (RelayCounters.Counter c : RelayCounters.Counter.values()) {
+      String label = c.label();
+      if (label.startsWith("drop_")
+          || label.endsWith("_datagrams")
+          || label.endsWith("_registered")
+          || c == RelayCounters.Counter.REGISTER_MALFORMED) {
+        accounted += counters.get(c);
+      }
+    }
+    assertEquals(delivered + 2, accounted, counters.toString());
   }
 }

@@ -1,5 +1,7 @@
 package dev.ztna.server.relay;
 
+import java.util.Arrays;
+import org.agrona.DirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
 
 /**
@@ -39,7 +41,7 @@ final class Service {
 
   void addAgent(Registration agent) {
     if (agentCount == agents.length) {
-      agents = java.util.Arrays.copyOf(agents, agentCount * 2);
+      agents = Arrays.copyOf(agents, agentCount * 2);
     }
     agent.agentIndex = agentCount;
     agents[agentCount++] = agent;
@@ -57,7 +59,7 @@ final class Service {
     agent.agentIndex = -1;
   }
 
-  boolean idEquals(org.agrona.DirectBuffer buffer, int offset, int length) {
+  boolean idEquals(DirectBuffer buffer, int offset, int length) {
     if (id.length != length) {
       return false;
     }

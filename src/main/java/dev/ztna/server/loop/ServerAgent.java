@@ -11,12 +11,17 @@ import dev.ztna.server.wire.PacketHeaderFlyweight;
 import dev.ztna.server.wire.RetryPacket;
 import dev.ztna.server.wire.VersionNegotiation;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.agrona.DeadlineTimerWheel;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
@@ -115,6 +120,10 @@ public final class ServerAgent
   private final UnsafeBuffer tokenView = new UnsafeBuffer(token);
   private final byte[] odcid = new byte[20];
 
+  private final Selector connectedSockets;
+  private final Consumer<SelectionKey> onConnectedReadable = this::onConnectedReadable;
+  private final boolean useConnectedSockets;
+
   private ServerConnection[] dirty = new ServerConnection[64];
   private int dirtyCount;
   private ServerConnection accepting;
@@ -152,6 +161,13 @@ public final class ServerAgent
     this.now = nanoClock.nanoTime();
     this.resetBudgetNanos = now;
     this.timers = new DeadlineTimerWheel(TimeUnit.NANOSECONDS, now, 1 << 20, 1024);
+    this.useConnectedSockets =
+        config.connectedSockets && this.endpoints[0].supportsConnectedSockets();
+    try {
+      this.connectedSockets = Selector.open();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open a selector", e);
+    }
   }
 
   @Override
@@ -193,6 +209,14 @@ public final class ServerAgent
     for (UdpEndpoint endpoint : endpoints) {
       work += receive(endpoint);
     }
+    if (!connectedSockets.keys().isEmpty()) {
+      try {
+        work += connectedSockets.selectNow(onConnectedReadable);
+      } catch (IOException e) {
+        counters.increment(Counter.RECEIVE_ERRORS);
+        LOG.debug("select failed", e);
+      }
+    }
     now = nanoClock.nanoTime();
     work += timers.poll(now, this, 256);
     work += flush();
@@ -221,6 +245,65 @@ public final class ServerAgent
       count++;
     }
     return count;
+  }
+
+  private void onConnectedReadable(SelectionKey key) {
+    ServerConnection sc = (ServerConnection) key.attachment();
+    DatagramChannel channel = sc.connectedChannel;
+    if (channel == null || sc.freed) {
+      return;
+    }
+    for (int count = 0; count < RECEIVE_BATCH; count++) {
+      rxDirect.clear();
+      int len;
+      try {
+        len = channel.read(rxDirect);
+      } catch (IOException e) {
+        // e.g. ICMP port unreachable reported on the connected socket: the peer may have moved.
+        counters.increment(Counter.RECEIVE_ERRORS);
+        LOG.debug("{}: read failed on its connected socket", sc, e);
+        return;
+      }
+      if (len <= 0) {
+        return;
+      }
+      rxDirect.flip();
+      rxDirect.get(rx, 0, len);
+      onDatagram(sc.endpoint(), sc.connectedPeer, len);
+      if (sc.connectedChannel != channel) {
+        return; // the connection moved to a new path and got a new socket
+      }
+    }
+  }
+
+  /** Gives {@code sc} a socket connected to {@code peer}, replacing any previous one. */
+  private void connectSocket(ServerConnection sc, InetSocketAddress peer) {
+    closeConnectedSocket(sc);
+    if (!useConnectedSockets) {
+      return;
+    }
+    try {
+      DatagramChannel channel = sc.endpoint().openConnected(peer);
+      channel.register(connectedSockets, SelectionKey.OP_READ, sc);
+      sc.connectedChannel = channel;
+      sc.connectedPeer = peer;
+    } catch (IOException e) {
+      counters.increment(Counter.CONNECTED_SOCKET_FAILURES);
+      LOG.debug("{}: no connected socket for {}, using the shared one", sc, peer, e);
+    }
+  }
+
+  private static void closeConnectedSocket(ServerConnection sc) {
+    DatagramChannel channel = sc.connectedChannel;
+    if (channel != null) {
+      sc.connectedChannel = null;
+      sc.connectedPeer = null;
+      try {
+        channel.close();
+      } catch (IOException e) {
+        LOG.debug("{}: closing its connected socket failed", sc, e);
+      }
+    }
   }
 
   /**
@@ -369,6 +452,7 @@ public final class ServerAgent
     sc.quic = quic;
     byQuic.put(quic, sc);
     counters.increment(Counter.CONNECTIONS_ACCEPTED);
+    connectSocket(sc, from);
     if (LOG.isDebugEnabled()) {
       LOG.debug("{} accepted from {} (retry {})", sc, from, retried);
     }
@@ -487,7 +571,12 @@ public final class ServerAgent
     int sent = 0;
     int n;
     while (sent < MAX_DATAGRAMS_PER_FLUSH && (n = quic.pollDatagram(tx, 0, now)) > 0) {
-      send(sc.endpoint(), quic.pollDestination(), n);
+      InetSocketAddress destination = quic.pollDestination();
+      if (sc.connectedChannel != null && destination.equals(sc.connectedPeer)) {
+        sendConnected(sc, n);
+      } else {
+        send(sc.endpoint(), destination, n);
+      }
       sent++;
     }
     if (sent == MAX_DATAGRAMS_PER_FLUSH) {
@@ -522,6 +611,7 @@ public final class ServerAgent
   private void free(ServerConnection sc) {
     sc.freed = true;
     cancelTimer(sc);
+    closeConnectedSocket(sc);
     for (int i = 0; i < sc.routedCount; i++) {
       connections.remove(sc.routedKeys[i], sc);
     }
@@ -532,6 +622,24 @@ public final class ServerAgent
       sc.closed = true;
       application.onClosed(sc, 0, false, false, "freed");
     }
+  }
+
+  private void sendConnected(ServerConnection sc, int len) {
+    txDirect.clear();
+    txDirect.put(tx, 0, len);
+    txDirect.flip();
+    try {
+      if (sc.connectedChannel.write(txDirect) == 0) {
+        counters.increment(Counter.DROP_SEND_BUFFER_FULL);
+        return;
+      }
+    } catch (IOException e) {
+      counters.increment(Counter.DROP_SEND_ERROR);
+      LOG.debug("{}: send on its connected socket failed", sc, e);
+      return;
+    }
+    counters.increment(Counter.DATAGRAMS_SENT);
+    counters.add(Counter.BYTES_SENT, len);
   }
 
   private boolean send(UdpEndpoint endpoint, InetSocketAddress to, int len) {
@@ -615,6 +723,7 @@ public final class ServerAgent
   public void onAddressChanged(QuicConnection c, InetSocketAddress newPeer) {
     ServerConnection sc = owner(c);
     LOG.info("{} moved to {}", sc, newPeer);
+    connectSocket(sc, newPeer);
     application.onAddressChanged(sc, newPeer);
   }
 
@@ -640,6 +749,11 @@ public final class ServerAgent
 
   @Override
   public void onClose() {
+    try {
+      connectedSockets.close();
+    } catch (IOException e) {
+      LOG.warn("closing the selector failed", e);
+    }
     for (UdpEndpoint endpoint : endpoints) {
       try {
         endpoint.close();

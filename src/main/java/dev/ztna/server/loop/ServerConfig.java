@@ -40,6 +40,12 @@ public final class ServerConfig {
   public final int maxDatagramQueue;
   public final Duration drainTimeout;
 
+  /**
+   * Give each connection a socket connected to its peer (sharing the port through SO_REUSEPORT), so
+   * receiving its datagrams allocates nothing; off, every datagram arrives on the listening socket.
+   */
+  public final boolean connectedSockets;
+
   private ServerConfig(Builder b) {
     this.listen = List.copyOf(b.listen);
     this.certFile = Objects.requireNonNull(b.certFile);
@@ -57,6 +63,7 @@ public final class ServerConfig {
     this.initialMaxStreamsUni = b.initialMaxStreamsUni;
     this.maxDatagramQueue = b.maxDatagramQueue;
     this.drainTimeout = Objects.requireNonNull(b.drainTimeout);
+    this.connectedSockets = b.connectedSockets;
     if (listen.isEmpty()) {
       throw new IllegalArgumentException("at least one listen address is required");
     }
@@ -92,6 +99,7 @@ public final class ServerConfig {
     private long initialMaxStreamsUni = 100;
     private int maxDatagramQueue = 1024;
     private Duration drainTimeout = Duration.ofSeconds(3);
+    private boolean connectedSockets = true;
 
     private Builder() {}
 
@@ -172,6 +180,11 @@ public final class ServerConfig {
 
     public Builder drainTimeout(Duration v) {
       drainTimeout = v;
+      return this;
+    }
+
+    public Builder connectedSockets(boolean v) {
+      connectedSockets = v;
       return this;
     }
 

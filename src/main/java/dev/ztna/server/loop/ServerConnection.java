@@ -2,6 +2,7 @@ package dev.ztna.server.loop;
 
 import dev.ztna.server.conn.QuicConnection;
 import java.net.InetSocketAddress;
+import java.nio.channels.DatagramChannel;
 import org.agrona.DirectBuffer;
 
 /**
@@ -22,6 +23,11 @@ public final class ServerConnection implements ClientConnection {
   boolean dirty;
   boolean freed;
   boolean closed;
+
+  /** A socket connected to the peer (null when not in use), and the peer it is connected to. */
+  DatagramChannel connectedChannel;
+
+  InetSocketAddress connectedPeer;
   private Object attachment;
   long[] routedKeys = new long[8];
   int routedCount;

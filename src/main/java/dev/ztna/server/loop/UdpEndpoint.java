@@ -30,6 +30,10 @@ public final class UdpEndpoint implements AutoCloseable {
         DatagramChannel.open(v6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
     try {
       ch.configureBlocking(false);
+      if (ch.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT)) {
+        // Lets per-connection connected sockets share the port (see openConnected).
+        ch.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+      }
       ch.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER_BYTES);
       ch.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER_BYTES);
       ch.bind(address);
@@ -38,6 +42,35 @@ public final class UdpEndpoint implements AutoCloseable {
       ch.close();
       throw e;
     }
+  }
+
+  /**
+   * Opens a socket bound to this endpoint's address and connected to {@code peer}. With {@code
+   * SO_REUSEPORT} the kernel delivers that peer's datagrams to the connected socket (the exact
+   * 4-tuple match wins) and everything else to the listening socket. Reading a connected socket
+   * does not make the JDK allocate a sender address per datagram, which {@code
+   * DatagramChannel.receive} does whenever the sender differs from the previous one: with many
+   * peers interleaving on one socket that is an allocation per packet.
+   */
+  public DatagramChannel openConnected(InetSocketAddress peer) throws IOException {
+    boolean v6 = localAddress.getAddress() instanceof Inet6Address;
+    DatagramChannel ch =
+        DatagramChannel.open(v6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+    try {
+      ch.configureBlocking(false);
+      ch.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+      ch.bind(localAddress);
+      ch.connect(peer);
+      return ch;
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw e;
+    }
+  }
+
+  /** True when the platform supports sharing the port with connected sockets. */
+  public boolean supportsConnectedSockets() {
+    return channel.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT);
   }
 
   /** The channel (non-blocking). */

@@ -130,6 +130,11 @@ public final class ZtnaServer implements AutoCloseable {
     return localAddresses;
   }
 
+  /** The duty-cycle thread (for allocation measurements and diagnostics). */
+  public Thread loopThread() {
+    return runner.thread();
+  }
+
   /** The loop's counters (readable from any thread). */
   public ServerCounters counters() {
     return counters;

@@ -1,21 +1,12 @@
 package dev.ztna.server.loop;
 
-import java.nio.ByteBuffer;
-import java.util.function.ObjLongConsumer;
-import org.agrona.BitUtil;
-import org.agrona.concurrent.UnsafeBuffer;
-
-/**
- * Counters of the server loop: one per event and one per drop reason. Single writer (the duty-cycle
- * thread) with ordered stores; any thread may read them with {@link #get(Counter)}. Each counter
- * sits on its own cache line so that readers do not disturb the writer.
- */
-public final class ServerCounters {
+/** Counters of the server loop (see {@link CounterSet}). */
+public final class ServerCounters extends CounterSet<ServerCounters.Counter> {
   /**
    * Every counter the loop keeps. Names are stable: they are logged and read by tests and
    * operators.
    */
-  public enum Counter {
+  public enum Counter implements Labelled {
     DATAGRAMS_RECEIVED("datagrams_received"),
     BYTES_RECEIVED("bytes_received"),
     DATAGRAMS_SENT("datagrams_sent"),
@@ -47,73 +38,19 @@ public final class ServerCounters {
     RECEIVE_ERRORS("receive_errors");
 
     private final String label;
-    private final int offset;
 
     Counter(String label) {
       this.label = label;
-      this.offset = Slot.next();
     }
 
-    /** The stable snake_case name. */
+    @Override
     public String label() {
       return label;
     }
   }
 
-  /** Hands out one padded slot per counter, in declaration order. */
-  private static final class Slot {
-    private static int count;
-
-    private Slot() {}
-
-    static int next() {
-      return STRIDE * count++;
-    }
-  }
-
-  private static final int STRIDE = BitUtil.CACHE_LINE_LENGTH * 2;
-  private static final Counter[] ALL = Counter.values();
-  private final UnsafeBuffer values =
-      new UnsafeBuffer(ByteBuffer.allocateDirect(ALL.length * STRIDE + BitUtil.CACHE_LINE_LENGTH));
-
-  /** Adds one; writer thread only. */
-  public void increment(Counter c) {
-    add(c, 1);
-  }
-
-  /** Adds {@code delta}; writer thread only. */
-  public void add(Counter c, long delta) {
-    int offset = c.offset;
-    values.putLongOrdered(offset, values.getLong(offset) + delta);
-  }
-
-  /** A volatile read, safe from any thread. */
-  public long get(Counter c) {
-    return values.getLongVolatile(c.offset);
-  }
-
-  /**
-   * Calls {@code consumer} with every counter's label and value (allocates; not for the hot path).
-   */
-  public void forEach(ObjLongConsumer<String> consumer) {
-    for (Counter c : ALL) {
-      consumer.accept(c.label(), get(c));
-    }
-  }
-
-  /** The non-zero counters as {@code name=value} pairs, for logs. */
-  @Override
-  public String toString() {
-    StringBuilder sb = new StringBuilder();
-    forEach(
-        (name, value) -> {
-          if (value != 0) {
-            if (sb.length() > 0) {
-              sb.append(' ');
-            }
-            sb.append(name).append('=').append(value);
-          }
-        });
-    return sb.toString();
+  /** All counters at zero. */
+  public ServerCounters() {
+    super(Counter.class);
   }
 }

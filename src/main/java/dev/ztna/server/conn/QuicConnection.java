@@ -113,6 +113,7 @@ public final class QuicConnection {
   private final ReceivedPacketTracker[] trackers =
       new ReceivedPacketTracker[PacketNumberSpace.COUNT];
   private final long[] nextPn = new long[PacketNumberSpace.COUNT];
+  private final boolean[] ackPending = new boolean[PacketNumberSpace.COUNT];
   private final RttEstimator rtt = new RttEstimator();
   private final NewRenoCongestionController cc;
   private final AmplificationLimiter amp = new AmplificationLimiter(MIN_INITIAL_DATAGRAM);
@@ -231,6 +232,7 @@ public final class QuicConnection {
   private long datagramFramesSent;
   private long datagramFramesDropped;
   private long packetsDropped;
+  private int currentDatagramLength;
 
   private QuicConnection(
       ConnectionConfig cfg,
@@ -387,6 +389,7 @@ public final class QuicConnection {
     }
     bytesReceived += len;
     datagramsReceived++;
+    currentDatagramLength = len;
     boolean fromPeer = from == null || from.equals(peer);
     if (fromPeer) {
       amp.onDatagramReceived(len);
@@ -494,7 +497,9 @@ public final class QuicConnection {
     if (state == ST_DRAINING || state == ST_CLOSED) {
       return;
     }
-    tracker.onReceived(pn, res > 0, now);
+    if (tracker.onReceived(pn, res > 0, now) && res > 0) {
+      ackPending[space] = true;
+    }
     ackElicitingSentSinceRx = false;
     if (idleTimeoutNanos > 0) {
       idleDeadline = now + idleTimeoutNanos;
@@ -554,6 +559,33 @@ public final class QuicConnection {
     LOG.debug("peer key update at packet {}", pn);
   }
 
+  /**
+   * Test/fuzz seam: an established connection without a TLS handshake, with random 1-RTT keys
+   * (AES-128-GCM), a peer that advertised DATAGRAM support, 1350-byte datagrams and an
+   * active_connection_id_limit of 4.
+   */
+  static QuicConnection establishedForTest(
+      ConnectionConfig cfg, ConnectionListener listener, InetSocketAddress peer, long now) {
+    byte[] dcid = new byte[8];
+    byte[] scid = new byte[8];
+    byte[] cs = new byte[32];
+    byte[] ss = new byte[32];
+    RANDOM.nextBytes(dcid);
+    RANDOM.nextBytes(scid);
+    RANDOM.nextBytes(cs);
+    RANDOM.nextBytes(ss);
+    QuicConnection c =
+        accept(cfg, listener, dcid, 0, 8, scid, 0, 8, dcid, 0, 8, false, peer, true, now);
+    c.onSecrets(EncryptionLevel.APPLICATION, CipherSuite.TLS_AES_128_GCM_SHA256, cs, ss);
+    c.peerTpReceived = true;
+    c.peerMaxUdp = 1350;
+    c.peerMaxDatagramFrame = 65535;
+    c.peerActiveCidLimit = 4;
+    c.discardSpace(PacketNumberSpace.INITIAL);
+    c.onHandshakeComplete(now);
+    return c;
+  }
+
   /** Test/fuzz seam: runs the 1-RTT frame dispatcher over plaintext frames. */
   void onPlaintextFrames(byte[] buf, int off, int len, long now) {
     lastNow = now;
@@ -571,7 +603,9 @@ public final class QuicConnection {
             now);
     if (res >= 0 && state != ST_DRAINING && state != ST_CLOSED) {
       ReceivedPacketTracker t = trackers[PacketNumberSpace.APPLICATION];
-      t.onReceived(t.largest() + 1, res > 0, now);
+      if (t.onReceived(t.largest() + 1, res > 0, now) && res > 0) {
+        ackPending[PacketNumberSpace.APPLICATION] = true;
+      }
     }
     afterProcessing(now);
   }
@@ -970,6 +1004,7 @@ public final class QuicConnection {
     tx[space] = null;
     loss.discardSpace(space);
     trackers[space].reset();
+    ackPending[space] = false;
     int l = level(space);
     cryptoOut[l] = null;
     cryptoPending[l] = null;
@@ -1138,7 +1173,7 @@ public final class QuicConnection {
     if (candidate == null || !from.equals(candidate)) {
       candidate = from;
       candidateAmp = new AmplificationLimiter();
-      candidateAmp.onDatagramReceived(MIN_INITIAL_DATAGRAM);
+      candidateAmp.onDatagramReceived(currentDatagramLength);
       candidateChallenge = RANDOM.nextLong();
       candidateChallengePending = true;
       candidateChallengeTries = 0;
@@ -1257,7 +1292,7 @@ public final class QuicConnection {
       return false;
     }
     ReceivedPacketTracker t = trackers[space];
-    if (t.hasRanges() && t.ackWanted(now)) {
+    if (ackPending[space] && t.ackWanted(now)) {
       return true;
     }
     if (loss.probesPending() > 0 && loss.ptoSpace() == space) {
@@ -1332,7 +1367,7 @@ public final class QuicConnection {
     boolean mayElicit = loss.canSend(space, end - start);
 
     ReceivedPacketTracker t = trackers[space];
-    if (t.hasRanges() && limit - pos > 40) {
+    if (ackPending[space] && t.hasRanges() && limit - pos > 40) {
       int rc = Math.min(t.rangeCount(), (limit - pos - 40) / 16);
       for (int i = 0; i < rc; i++) {
         ackGaps[i] = t.gap(i);
@@ -1345,6 +1380,7 @@ public final class QuicConnection {
       ackLargest = t.largest();
       flags |= F_ACK;
       t.onAckSent();
+      ackPending[space] = false;
     }
     if (mayElicit && space != PacketNumberSpace.APPLICATION) {
       BitSet p = cryptoPending[space];
@@ -1671,7 +1707,7 @@ public final class QuicConnection {
     long t = Math.min(idleDeadline, loss.timerDeadline());
     if (!amp.isBlocked()) {
       for (int s = 0; s < PacketNumberSpace.COUNT; s++) {
-        if (tx[s] != null) {
+        if (tx[s] != null && ackPending[s]) {
           t = Math.min(t, trackers[s].ackDeadline());
         }
       }
@@ -1954,6 +1990,27 @@ public final class QuicConnection {
   /** The server's connection ID of sequence 0 (the SCID of its long headers). */
   byte[] localCid() {
     return java.util.Arrays.copyOf(localCids, cidLen);
+  }
+
+  String timers() {
+    return "idle="
+        + (idleDeadline - lastNow)
+        + " loss="
+        + (loss.timerDeadline() - lastNow)
+        + " ack0="
+        + (ackPending[0] ? trackers[0].ackDeadline() - lastNow : -1)
+        + " ack1="
+        + (ackPending[1] ? trackers[1].ackDeadline() - lastNow : -1)
+        + " ack2="
+        + (ackPending[2] ? trackers[2].ackDeadline() - lastNow : -1)
+        + " blocked="
+        + amp.isBlocked()
+        + " allowance="
+        + amp.sendAllowance()
+        + " probes="
+        + loss.probesPending()
+        + "@"
+        + loss.ptoSpace();
   }
 
   RttEstimator rtt() {

@@ -141,8 +141,11 @@ final class Harness implements ConnectionListener {
     toServer(d);
   }
 
+  long lastToServerLength;
+
   void toServer(byte[] d) {
     toServerBytes += d.length;
+    lastToServerLength = d.length;
     byte[] copy = d.clone();
     conn.onDatagram(copy, 0, copy.length, clientAddr, now);
   }
@@ -188,6 +191,20 @@ final class Harness implements ConnectionListener {
       if (random.nextDouble() < duplicate) {
         toServer(d);
       }
+    }
+    return moved;
+  }
+
+  /** Drains the server's output; the client hears it but stays silent. */
+  int step0() {
+    int moved = 0;
+    int n;
+    while ((n = conn.pollDatagram(out, 0, now)) > 0) {
+      byte[] d = Arrays.copyOf(out, n);
+      serverDatagrams.add(d);
+      serverDestinations.add(conn.pollDestination());
+      toClientBytes += n;
+      moved++;
     }
     return moved;
   }

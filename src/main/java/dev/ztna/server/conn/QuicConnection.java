@@ -87,16 +87,32 @@ public final class QuicConnection {
 
   private final ConnectionConfig cfg;
   private final ConnectionListener listener;
-  private final TlsServerHandshake tls;
+  private TlsServerHandshake tls;
   private final Callbacks callbacks = new Callbacks();
 
-  private final PacketHeaderFlyweight hdr = new PacketHeaderFlyweight();
-  private final FrameReader reader = new FrameReader();
+  /**
+   * Receive-side scratch shared by the connections of one thread (the frame reader alone holds 8 KB
+   * of ACK range arrays). Used only inside {@link #onDatagram} / {@link #onPlaintextFrames}; a
+   * listener callback must not feed another connection's {@link #onDatagram} re-entrantly.
+   */
+  private static final class Scratch {
+    final PacketHeaderFlyweight hdr = new PacketHeaderFlyweight();
+    final FrameReader reader = new FrameReader();
+    final long[] ackGaps = new long[FrameReader.MAX_ACK_RANGES];
+    final long[] ackLengths = new long[FrameReader.MAX_ACK_RANGES];
+  }
+
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  private PacketHeaderFlyweight hdr;
+  private FrameReader reader;
+  private long[] ackGaps;
+  private long[] ackLengths;
   private final UnsafeBuffer inBuf = new UnsafeBuffer(new byte[0]);
   private final UnsafeBuffer outBuf = new UnsafeBuffer(new byte[0]);
   private final byte[] hpMask = new byte[5];
-  private final long[] ackGaps = new long[FrameReader.MAX_ACK_RANGES];
-  private final long[] ackLengths = new long[FrameReader.MAX_ACK_RANGES];
+  private final long[] txAckGaps = new long[ReceivedPacketTracker.MAX_RANGES];
+  private final long[] txAckLengths = new long[ReceivedPacketTracker.MAX_RANGES];
 
   // Keys per packet number space; index = PacketNumberSpace.
   private final PacketProtection[] rx = new PacketProtection[PacketNumberSpace.COUNT];
@@ -233,6 +249,7 @@ public final class QuicConnection {
   private long datagramFramesDropped;
   private long packetsDropped;
   private int currentDatagramLength;
+  private boolean inShortPacket;
 
   private QuicConnection(
       ConnectionConfig cfg,
@@ -387,6 +404,7 @@ public final class QuicConnection {
     if (state == ST_CLOSED || state == ST_DRAINING || len <= 0) {
       return;
     }
+    bindScratch();
     bytesReceived += len;
     datagramsReceived++;
     currentDatagramLength = len;
@@ -425,6 +443,14 @@ public final class QuicConnection {
       pos = next;
     }
     afterProcessing(nowNanos);
+  }
+
+  private void bindScratch() {
+    Scratch sc = SCRATCH.get();
+    hdr = sc.hdr;
+    reader = sc.reader;
+    ackGaps = sc.ackGaps;
+    ackLengths = sc.ackLengths;
   }
 
   private void afterProcessing(long now) {
@@ -490,7 +516,9 @@ public final class QuicConnection {
     }
     int payloadOff = keys.lastPayloadOffset();
     int payloadEnd = payloadOff + keys.lastPayloadLength();
+    inShortPacket = space == PacketNumberSpace.APPLICATION;
     int res = processFrames(space, type, payloadOff, payloadEnd, from, now);
+    inShortPacket = false;
     if (res < 0) {
       return; // closed by a frame error
     }
@@ -589,6 +617,7 @@ public final class QuicConnection {
   /** Test/fuzz seam: runs the 1-RTT frame dispatcher over plaintext frames. */
   void onPlaintextFrames(byte[] buf, int off, int len, long now) {
     lastNow = now;
+    bindScratch();
     if (state == ST_CLOSED || state == ST_DRAINING || state == ST_CLOSING) {
       return;
     }
@@ -869,6 +898,15 @@ public final class QuicConnection {
     if (ready == 0) {
       return 0;
     }
+    if (tls == null) {
+      // After completion the client has nothing to say in CRYPTO (no KeyUpdate in QUIC, RFC 9001
+      // §6; no post-handshake authentication was requested).
+      return fail(
+          TransportError.cryptoError(dev.ztna.server.tls.TlsAlert.UNEXPECTED_MESSAGE),
+          FrameType.CRYPTO,
+          "post-handshake CRYPTO",
+          now);
+    }
     int r = tls.onCryptoData(levelOf(l), cryptoIn[l], 0, ready);
     if (cryptoIn[l] == null) {
       return 0; // the level was discarded during the call
@@ -996,6 +1034,7 @@ public final class QuicConnection {
     for (int i = 1; i < limit; i++) {
       issueLocalCid(true);
     }
+    tls = null; // the handshake state (transcript, key schedule) is no longer needed
     listener.onEstablished(this);
   }
 
@@ -1053,8 +1092,7 @@ public final class QuicConnection {
     for (int i = 0; i < localSlots; i++) {
       if (localActive[i] && localSeq[i] == seq) {
         int off = i * cidLen;
-        if (hdr.packetType() == PacketHeaderFlyweight.TYPE_SHORT
-            && hdr.buffer() == inBuf
+        if (inShortPacket
             && hdr.dcidLength() == cidLen
             && sameBytes(inBuf, hdr.dcidOffset(), localCids, off, cidLen)) {
           return fail(

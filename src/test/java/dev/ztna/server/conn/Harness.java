@@ -75,15 +75,15 @@ final class Harness implements ConnectionListener {
   boolean closedApp;
   boolean closedByPeer;
   String closedReason;
-  final List<byte[]> serverReceivedDatagrams = new ArrayList<>();
+  final ArrayList<byte[]> serverReceivedDatagrams = new ArrayList<>();
   final List<InetSocketAddress> addressChanges = new ArrayList<>();
 
   // Traffic records.
   long toServerBytes;
   long toClientBytes;
-  final List<byte[]> serverDatagrams = new ArrayList<>();
-  final List<InetSocketAddress> serverDestinations = new ArrayList<>();
-  final byte[] out = new byte[2048];
+  final ArrayList<byte[]> serverDatagrams = new ArrayList<>();
+  final ArrayList<InetSocketAddress> serverDestinations = new ArrayList<>();
+  byte[] out = new byte[2048];
 
   Harness(long seed, ConnectionConfig cfg) {
     this.random = new Random(seed);
@@ -280,8 +280,15 @@ final class Harness implements ConnectionListener {
     established++;
   }
 
+  boolean countOnly;
+  long datagramCount;
+
   @Override
   public void onDatagram(QuicConnection c, DirectBuffer data, int off, int len) {
+    datagramCount++;
+    if (countOnly) {
+      return;
+    }
     byte[] b = new byte[len];
     data.getBytes(off, b);
     serverReceivedDatagrams.add(b);

@@ -4,6 +4,8 @@ import dev.ztna.server.certs.CredentialsException;
 import dev.ztna.server.certs.ServerCredentials;
 import dev.ztna.server.loop.ServerConfig;
 import dev.ztna.server.loop.ServerLauncher;
+import dev.ztna.server.relay.RelayApplication;
+import dev.ztna.server.relay.RelayCounters;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.Inet6Address;
@@ -223,7 +225,16 @@ public final class Main implements Callable<Integer> {
 
   /** Parses {@code args}, starts the server and exits with its exit code. */
   public static void main(String[] args) {
-    System.exit(execute(args, ServerLauncher::run));
+    System.exit(
+        execute(
+            args,
+            (config, credentials) -> {
+              RelayCounters relayCounters = new RelayCounters();
+              int code =
+                  ServerLauncher.run(config, credentials, new RelayApplication(relayCounters));
+              LOG.info("relay counters: {}", relayCounters);
+              return code;
+            }));
   }
 
   /**

@@ -9,8 +9,10 @@ package dev.ztna.server.conn;
  * <p>Server specifics: the peer (a client) has always completed address validation from the
  * server's point of view, so the PTO count is reset by every acknowledgment and no timer is armed
  * without ack-eliciting packets in flight (the anti-deadlock probe of RFC 9002 §6.2.2.1 is a client
- * duty). While the server is blocked by the anti-amplification limit no PTO is armed (§6.2.2.1);
- * call {@link #setLossDetectionTimer()} again when a datagram from the client unblocks it.
+ * duty). While the server is blocked by the anti-amplification limit no PTO is armed (§6.2.2.1):
+ * the connection calls {@link #setLossDetectionTimer()} after every {@link AmplificationLimiter}
+ * update that may change {@link AmplificationLimiter#isBlocked()} (a datagram sent, or received
+ * before validation, and validation itself); a PTO that expires while blocked is cancelled.
  *
  * <p>The application space gets no PTO before the handshake is confirmed (§6.2.1). When a PTO
  * fires, {@link #ptoSpace()} names the space that must send {@link #probesPending()} ack-eliciting
@@ -265,6 +267,11 @@ public final class LossDetector {
       detectAndRemoveLostPackets(lossSpace, nowNanos);
       setLossDetectionTimer();
       return TIMEOUT_LOSS;
+    }
+    if (amplification != null && amplification.isBlocked()) {
+      // Armed before the last datagram hit the limit: no PTO while blocked (RFC 9002 §6.2.2.1).
+      timer = PacketNumberSpace.NO_TIME;
+      return TIMEOUT_NONE;
     }
     ptoTime();
     if (ptoCandidateSpace < 0) {

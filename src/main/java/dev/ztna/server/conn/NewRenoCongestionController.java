@@ -22,6 +22,7 @@ public final class NewRenoCongestionController {
   private long avoidanceAckedBytes;
   private int congestionEvents;
   private int persistentCongestionEvents;
+  private boolean applicationLimited;
 
   /**
    * @param maxDatagramSize the sender's maximum datagram size (UDP payload), e.g. 1200..1350
@@ -59,6 +60,9 @@ public final class NewRenoCongestionController {
     if (inRecovery(timeSentNanos)) {
       // Packets sent before the recovery period started do not grow the window (§7.3.2).
       return;
+    }
+    if (applicationLimited) {
+      return; // an under-used window is not grown (§7.8)
     }
     if (congestionWindow < ssthresh) {
       congestionWindow += bytes; // slow start
@@ -111,6 +115,19 @@ public final class NewRenoCongestionController {
    */
   public void onPacketsDiscarded(long bytes) {
     bytesInFlight -= bytes;
+  }
+
+  /**
+   * The connection tells whether it is application or flow-control limited, i.e. had less to send
+   * than the window allowed (RFC 9002 §7.8); while true, acknowledgments do not grow the window.
+   */
+  public void setApplicationLimited(boolean limited) {
+    this.applicationLimited = limited;
+  }
+
+  /** Whether the sender declared itself application limited. */
+  public boolean isApplicationLimited() {
+    return applicationLimited;
   }
 
   /** Whether a packet sent at {@code timeSentNanos} belongs to the current recovery period. */

@@ -4,19 +4,15 @@ import org.agrona.collections.Long2ObjectHashMap;
 
 /**
  * Routes packets to connections by destination connection ID. The key is the CID's first (up to) 8
- * bytes packed big-endian in a {@code long}: server CIDs are random, so this is unique in practice,
- * and {@link Entry#matches} confirms the full CID when CIDs are longer than 8 bytes. Agrona's
- * open-addressing primitive map: no boxing, no allocation on lookup.
+ * bytes packed big-endian in a {@code long}. Server CIDs are minted 8 bytes long by default and
+ * random, so the key is the whole CID; for longer CIDs (and the client-chosen Initial DCIDs routed
+ * until the handshake moves to ours) the first 64 random bits decide, and a packet that merely
+ * shares them fails authentication in the connection and is dropped there. Agrona's open-addressing
+ * primitive map: no boxing, no allocation on lookup.
  *
  * @param <T> the connection type
  */
-public final class ConnectionTable<T extends ConnectionTable.Entry> {
-  /** What the table stores: something that knows its own full CID(s). */
-  public interface Entry {
-    /** True when {@code cid[off..off+len)} is one of this connection's CIDs. */
-    boolean matches(byte[] cid, int off, int len);
-  }
-
+public final class ConnectionTable<T> {
   private final Long2ObjectHashMap<T> byCid = new Long2ObjectHashMap<>();
 
   /** Packs up to the first 8 bytes of a CID, big-endian. */
@@ -31,23 +27,24 @@ public final class ConnectionTable<T extends ConnectionTable.Entry> {
 
   /** The connection owning that CID, or null. */
   public T get(byte[] cid, int off, int len) {
-    T t = byCid.get(key(cid, off, len));
-    return t != null && t.matches(cid, off, len) ? t : null;
+    return byCid.get(key(cid, off, len));
   }
 
-  /** Adds a CID for {@code conn}; false if the key is taken (the caller mints another CID). */
-  public boolean put(byte[] cid, int off, int len, T conn) {
-    long k = key(cid, off, len);
-    if (byCid.containsKey(k)) {
-      return false;
+  /** Adds a key for {@code conn}; false if it is taken by another connection. */
+  public boolean put(long key, T conn) {
+    T existing = byCid.get(key);
+    if (existing != null) {
+      return existing == conn;
     }
-    byCid.put(k, conn);
+    byCid.put(key, conn);
     return true;
   }
 
-  /** Removes a CID. */
-  public void remove(byte[] cid, int off, int len) {
-    byCid.remove(key(cid, off, len));
+  /** Removes a key if it routes to {@code conn}. */
+  public void remove(long key, T conn) {
+    if (byCid.get(key) == conn) {
+      byCid.remove(key);
+    }
   }
 
   /** How many CIDs are routed. */

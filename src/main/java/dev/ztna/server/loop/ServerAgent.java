@@ -1,6 +1,10 @@
 package dev.ztna.server.loop;
 
+import dev.ztna.server.conn.ConnectionConfig;
 import dev.ztna.server.conn.ConnectionIdGenerator;
+import dev.ztna.server.conn.ConnectionListener;
+import dev.ztna.server.conn.QuicConnection;
+import dev.ztna.server.conn.StatelessResetTokens;
 import dev.ztna.server.crypto.RetryIntegrity;
 import dev.ztna.server.loop.ServerCounters.Counter;
 import dev.ztna.server.wire.PacketHeaderFlyweight;
@@ -10,9 +14,13 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.agrona.DeadlineTimerWheel;
+import org.agrona.DirectBuffer;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.collections.Object2ObjectHashMap;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.NanoClock;
@@ -22,17 +30,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The duty cycle: each {@link #doWork()} drains up to {@link #RECEIVE_BATCH} datagrams from every
- * endpoint, routes each one by destination connection ID or answers it statelessly, then advances
- * the timer wheel. Everything happens on the one thread that runs the agent; steady-state operation
- * allocates nothing (proven by {@code ServerAgentAllocationTest}).
+ * endpoint, routes each one by destination connection ID to its connection or answers it
+ * statelessly (Version Negotiation, Retry, stateless reset), fires due connection timers from the
+ * {@link DeadlineTimerWheel}, and finally flushes every connection that has something to send.
+ * Everything happens on the one thread that runs the agent; steady-state operation allocates
+ * nothing (proven by {@code ServerAgentAllocationTest}). A datagram the application sends from a
+ * receive callback leaves in the same iteration.
  *
  * <p>Datagrams are received into one direct buffer (so the kernel copies straight into native
  * memory) and then copied once into a heap working array: the codecs read it through an {@link
  * UnsafeBuffer} and packet protection (which needs {@code byte[]} for the JDK's AES-GCM intrinsics)
- * works on it in place. A heap {@code ByteBuffer} given to the channel would be copied through a
+ * decrypts it in place. A heap {@code ByteBuffer} given to the channel would be copied through a
  * temporary direct buffer by the JDK anyway, so this is the same single copy, made explicit.
  */
-public final class ServerAgent implements Agent, DeadlineTimerWheel.TimerHandler {
+public final class ServerAgent
+    implements Agent, DeadlineTimerWheel.TimerHandler, ConnectionListener {
   /**
    * Datagrams read from one endpoint per duty cycle before moving on (fairness between sockets).
    */
@@ -47,9 +59,27 @@ public final class ServerAgent implements Agent, DeadlineTimerWheel.TimerHandler
   /** RFC 9000 §7.2: a client's first Initial uses a DCID of at least 8 bytes. */
   public static final int MIN_CLIENT_ODCID = 8;
 
+  /**
+   * RFC 9000 §10.3: a stateless reset is at least 21 bytes (5 unpredictable + the 16-byte token).
+   */
+  public static final int MIN_STATELESS_RESET = 21;
+
+  /** Stateless resets are kept small: they only need to look like a short-header packet. */
+  public static final int MAX_STATELESS_RESET = 64;
+
+  /**
+   * Stateless resets allowed per millisecond of elapsed time (a token bucket), bounding reflection.
+   */
+  public static final int STATELESS_RESETS_PER_MS = 2;
+
+  /** ZTNA-V1 §5: application error code of the graceful-shutdown CONNECTION_CLOSE. */
+  public static final long SHUTDOWN_ERROR = 0x103;
+
   private static final Logger LOG = LoggerFactory.getLogger(ServerAgent.class);
   private static final int MAX_DATAGRAM = 65_536;
+  private static final int MAX_DATAGRAMS_PER_FLUSH = 256;
   private static final long STATS_INTERVAL_NS = TimeUnit.SECONDS.toNanos(30);
+  private static final long NO_DEADLINE = Long.MAX_VALUE;
 
   /** Versions offered in Version Negotiation: v1 plus a reserved one (RFC 9000 §6.3, §15). */
   private final int[] supportedVersions = {QUIC_V1, 0x1a2a3a4a};
@@ -58,11 +88,17 @@ public final class ServerAgent implements Agent, DeadlineTimerWheel.TimerHandler
   private final UdpEndpoint[] endpoints;
   private final ServerCounters counters;
   private final RetryTokens tokens;
+  private final ConnectionConfig connectionConfig;
   private final ConnectionIdGenerator cids;
+  private final StatelessResetTokens resetTokens;
+  private final Application application;
   private final EpochClock epochClock;
   private final NanoClock nanoClock;
   private final DeadlineTimerWheel timers;
-  private final ConnectionTable<ConnectionTable.Entry> connections = new ConnectionTable<>();
+  private final ConnectionTable<ServerConnection> connections = new ConnectionTable<>();
+  private final Object2ObjectHashMap<QuicConnection, ServerConnection> byQuic =
+      new Object2ObjectHashMap<>();
+  private final Long2ObjectHashMap<ServerConnection> timerOwners = new Long2ObjectHashMap<>();
   private final RetryIntegrity retryIntegrity = new RetryIntegrity();
   private final PacketHeaderFlyweight header = new PacketHeaderFlyweight();
   private final PeerAddress peer = new PeerAddress();
@@ -77,9 +113,19 @@ public final class ServerAgent implements Agent, DeadlineTimerWheel.TimerHandler
   private final UnsafeBuffer newCidView = new UnsafeBuffer(newCid);
   private final byte[] token = new byte[RetryTokens.MAX_LENGTH];
   private final UnsafeBuffer tokenView = new UnsafeBuffer(token);
+  private final byte[] odcid = new byte[20];
 
+  private ServerConnection[] dirty = new ServerConnection[64];
+  private int dirtyCount;
+  private ServerConnection accepting;
+  private long nextConnectionId;
   private long statsTimerId;
-  private int unusedBits = 0x5a;
+  private long random = 0x9E3779B97F4A7C15L;
+  private long resetBudget = STATELESS_RESETS_PER_MS * 100L;
+  private long resetBudgetNanos;
+  private long now;
+  private volatile boolean shutdownRequested;
+  private boolean shuttingDown;
 
   /**
    * @param endpoints the bound sockets, owned (and closed) by this agent from now on
@@ -89,17 +135,23 @@ public final class ServerAgent implements Agent, DeadlineTimerWheel.TimerHandler
       List<UdpEndpoint> endpoints,
       ServerCounters counters,
       RetryTokens tokens,
-      ConnectionIdGenerator cids,
+      ConnectionConfig connectionConfig,
+      Application application,
       EpochClock epochClock,
       NanoClock nanoClock) {
     this.config = config;
     this.endpoints = endpoints.toArray(new UdpEndpoint[0]);
     this.counters = counters;
     this.tokens = tokens;
-    this.cids = cids;
+    this.connectionConfig = connectionConfig;
+    this.cids = connectionConfig.cids;
+    this.resetTokens = connectionConfig.resetTokens;
+    this.application = application;
     this.epochClock = epochClock;
     this.nanoClock = nanoClock;
-    this.timers = new DeadlineTimerWheel(TimeUnit.NANOSECONDS, nanoClock.nanoTime(), 1 << 20, 1024);
+    this.now = nanoClock.nanoTime();
+    this.resetBudgetNanos = now;
+    this.timers = new DeadlineTimerWheel(TimeUnit.NANOSECONDS, now, 1 << 20, 1024);
   }
 
   @Override
@@ -112,15 +164,38 @@ public final class ServerAgent implements Agent, DeadlineTimerWheel.TimerHandler
     statsTimerId = timers.scheduleTimer(nanoClock.nanoTime() + STATS_INTERVAL_NS);
   }
 
+  /**
+   * Asks the loop (from any thread) to drain: every connection is closed with application error
+   * {@link #SHUTDOWN_ERROR} and new connections are refused. {@link ZtnaServer#close()} waits for
+   * the connections to go.
+   */
+  public void requestShutdown() {
+    shutdownRequested = true;
+  }
+
+  private void beginShutdown() {
+    shuttingDown = true;
+    LOG.info("draining {} connections", byQuic.size());
+    for (ServerConnection sc : byQuic.values()) {
+      if (!sc.closed) {
+        sc.close(SHUTDOWN_ERROR, "server shutting down");
+      }
+    }
+  }
+
   @Override
   public int doWork() {
     int work = 0;
+    if (shutdownRequested && !shuttingDown) {
+      beginShutdown();
+      work++;
+    }
     for (UdpEndpoint endpoint : endpoints) {
       work += receive(endpoint);
     }
-    if (timers.timerCount() > 0) {
-      work += timers.poll(nanoClock.nanoTime(), this, 64);
-    }
+    now = nanoClock.nanoTime();
+    work += timers.poll(now, this, 256);
+    work += flush();
     return work;
   }
 
@@ -150,35 +225,42 @@ public final class ServerAgent implements Agent, DeadlineTimerWheel.TimerHandler
 
   /**
    * Handles one datagram already copied into the working buffer. Package-private: the fuzz harness
-   * and the allocation test drive it directly.
+   * and the allocation test drive it directly (and then call {@link #doWork()} to flush).
    */
   void onDatagram(UdpEndpoint endpoint, InetSocketAddress from, int len) {
+    now = nanoClock.nanoTime();
     counters.increment(Counter.DATAGRAMS_RECEIVED);
     counters.add(Counter.BYTES_RECEIVED, len);
     if (header.wrap(rxView, 0, len, cids.length()) != PacketHeaderFlyweight.OK) {
       counters.increment(Counter.DROP_MALFORMED_HEADER);
       return;
     }
-    switch (header.packetType()) {
-      case PacketHeaderFlyweight.TYPE_INITIAL:
-        onInitial(endpoint, from, len);
-        break;
-      case PacketHeaderFlyweight.TYPE_UNKNOWN_VERSION:
-        onUnknownVersion(endpoint, from, len);
-        break;
-      case PacketHeaderFlyweight.TYPE_VERSION_NEGOTIATION:
-        // RFC 9000 §6.1: only clients act on Version Negotiation.
-        counters.increment(Counter.DROP_VERSION_NEGOTIATION);
-        break;
-      default:
-        // Handshake, 0-RTT, Retry (never valid from a client) and short headers: route by DCID.
-        routeToConnection();
-        break;
+    int type = header.packetType();
+    if (type == PacketHeaderFlyweight.TYPE_UNKNOWN_VERSION) {
+      onUnknownVersion(endpoint, from, len);
+      return;
     }
-  }
-
-  private void routeToConnection() {
-    if (connections.get(rx, header.dcidOffset(), header.dcidLength()) == null) {
+    if (type == PacketHeaderFlyweight.TYPE_VERSION_NEGOTIATION) {
+      // RFC 9000 §6.1: only clients act on Version Negotiation.
+      counters.increment(Counter.DROP_VERSION_NEGOTIATION);
+      return;
+    }
+    ServerConnection sc = connections.get(rx, header.dcidOffset(), header.dcidLength());
+    if (sc != null) {
+      sc.quic.onDatagram(rx, 0, len, from, now);
+      markDirty(sc);
+      return;
+    }
+    if (type == PacketHeaderFlyweight.TYPE_INITIAL) {
+      if (shuttingDown) {
+        counters.increment(Counter.DROP_SHUTTING_DOWN);
+        return;
+      }
+      onInitial(endpoint, from, len);
+    } else if (type == PacketHeaderFlyweight.TYPE_SHORT) {
+      sendStatelessReset(endpoint, from, len);
+    } else {
+      // Handshake or 0-RTT for no connection, or a Retry (never valid from a client).
       counters.increment(Counter.DROP_UNKNOWN_CONNECTION);
     }
   }
@@ -194,7 +276,7 @@ public final class ServerAgent implements Agent, DeadlineTimerWheel.TimerHandler
         VersionNegotiation.write(
             txView,
             0,
-            nextUnusedBits(),
+            nextRandomInt(),
             rxView,
             header.scidOffset(),
             header.scidLength(),
@@ -209,9 +291,6 @@ public final class ServerAgent implements Agent, DeadlineTimerWheel.TimerHandler
   }
 
   private void onInitial(UdpEndpoint endpoint, InetSocketAddress from, int len) {
-    if (connections.get(rx, header.dcidOffset(), header.dcidLength()) != null) {
-      return; // a retransmitted Initial of a known connection: the connection layer's business
-    }
     if (len < MIN_INITIAL_DATAGRAM) {
       counters.increment(Counter.DROP_INITIAL_TOO_SMALL);
       return;
@@ -225,7 +304,8 @@ public final class ServerAgent implements Agent, DeadlineTimerWheel.TimerHandler
       if (config.retryMode == ServerConfig.RetryMode.ALWAYS) {
         sendRetry(endpoint, from);
       } else {
-        counters.increment(Counter.DROP_NO_CONNECTION_LAYER);
+        System.arraycopy(rx, header.dcidOffset(), odcid, 0, header.dcidLength());
+        accept(endpoint, from, len, header.dcidLength(), false);
       }
       return;
     }
@@ -241,11 +321,8 @@ public final class ServerAgent implements Agent, DeadlineTimerWheel.TimerHandler
     switch (result) {
       case RetryTokens.VALID:
         counters.increment(Counter.TOKEN_VALID);
-        // The original DCID (tokens.odcidOffset/odcidLength in rx) and the Retry SCID (this
-        // Initial's DCID) are
-        // what the handshake needs for its transport parameters; connections arrive with the
-        // connection layer.
-        counters.increment(Counter.DROP_NO_CONNECTION_LAYER);
+        System.arraycopy(rx, tokens.odcidOffset(), odcid, 0, tokens.odcidLength());
+        accept(endpoint, from, len, tokens.odcidLength(), true);
         break;
       case RetryTokens.ERR_EXPIRED:
         counters.increment(Counter.DROP_TOKEN_EXPIRED);
@@ -257,6 +334,46 @@ public final class ServerAgent implements Agent, DeadlineTimerWheel.TimerHandler
         counters.increment(Counter.DROP_TOKEN_MALFORMED);
         break;
     }
+  }
+
+  /**
+   * Creates a connection for a (validated or, with Retry off, unvalidated) Initial and feeds it the
+   * datagram.
+   */
+  private void accept(
+      UdpEndpoint endpoint, InetSocketAddress from, int len, int odcidLength, boolean retried) {
+    ServerConnection sc = new ServerConnection(this, ++nextConnectionId, endpoint, now);
+    accepting = sc;
+    QuicConnection quic;
+    try {
+      quic =
+          QuicConnection.accept(
+              connectionConfig,
+              this,
+              rx,
+              header.dcidOffset(),
+              header.dcidLength(),
+              rx,
+              header.scidOffset(),
+              header.scidLength(),
+              odcid,
+              0,
+              odcidLength,
+              retried,
+              from,
+              retried,
+              now);
+    } finally {
+      accepting = null;
+    }
+    sc.quic = quic;
+    byQuic.put(quic, sc);
+    counters.increment(Counter.CONNECTIONS_ACCEPTED);
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("{} accepted from {} (retry {})", sc, from, retried);
+    }
+    quic.onDatagram(rx, 0, len, from, now);
+    markDirty(sc);
   }
 
   private void sendRetry(UdpEndpoint endpoint, InetSocketAddress from) {
@@ -278,7 +395,7 @@ public final class ServerAgent implements Agent, DeadlineTimerWheel.TimerHandler
         RetryPacket.writeWithoutTag(
             txView,
             0,
-            nextUnusedBits(),
+            nextRandomInt(),
             QUIC_V1,
             rxView,
             header.scidOffset(),
@@ -295,10 +412,126 @@ public final class ServerAgent implements Agent, DeadlineTimerWheel.TimerHandler
     }
   }
 
-  private int nextUnusedBits() {
-    // Unused bits are arbitrary (RFC 9000 §17.2.1); vary them so nobody comes to depend on a value.
-    unusedBits = unusedBits * 1103515245 + 12345;
-    return unusedBits >>> 16;
+  /**
+   * RFC 9000 §10.3: a short-header packet for no connection we know may come from a client whose
+   * connection we lost; a stateless reset with the token derived from its DCID lets it close at
+   * once instead of timing out. The reset is smaller than the packet that triggered it (so two
+   * endpoints cannot loop, and never 3x larger), and a token bucket bounds how many are sent.
+   */
+  private void sendStatelessReset(UdpEndpoint endpoint, InetSocketAddress from, int len) {
+    if (len <= MIN_STATELESS_RESET) {
+      counters.increment(Counter.DROP_STATELESS_RESET_TOO_SMALL);
+      return;
+    }
+    long elapsedMs = (now - resetBudgetNanos) / 1_000_000L;
+    if (elapsedMs > 0) {
+      resetBudget =
+          Math.min(
+              STATELESS_RESETS_PER_MS * 100L, resetBudget + elapsedMs * STATELESS_RESETS_PER_MS);
+      resetBudgetNanos = now;
+    }
+    if (resetBudget <= 0) {
+      counters.increment(Counter.DROP_STATELESS_RESET_RATE);
+      return;
+    }
+    resetBudget--;
+    int size = Math.min(len - 1, MAX_STATELESS_RESET);
+    for (int i = 0; i < size - 16; i += 4) {
+      txView.putInt(i, nextRandomInt());
+    }
+    tx[0] =
+        (byte) (0x40 | (tx[0] & 0x3f)); // looks like a short header: fixed bit set, form bit clear
+    resetTokens.token(rx, header.dcidOffset(), header.dcidLength(), tx, size - 16);
+    if (send(endpoint, from, size)) {
+      counters.increment(Counter.STATELESS_RESET_SENT);
+    }
+  }
+
+  private int nextRandomInt() {
+    // xorshift64*: unpredictable enough for unused bits and reset padding (RFC 9000 §17.2.1,
+    // §10.3).
+    random ^= random >>> 12;
+    random ^= random << 25;
+    random ^= random >>> 27;
+    return (int) ((random * 0x2545F4914F6CDD1DL) >>> 32);
+  }
+
+  /** Schedules {@code sc} for a flush at the end of this iteration. */
+  void markDirty(ServerConnection sc) {
+    if (sc.dirty || sc.freed) {
+      return;
+    }
+    sc.dirty = true;
+    if (dirtyCount == dirty.length) {
+      dirty = Arrays.copyOf(dirty, dirtyCount * 2);
+    }
+    dirty[dirtyCount++] = sc;
+  }
+
+  private int flush() {
+    int flushed = 0;
+    for (int i = 0; i < dirtyCount; i++) {
+      ServerConnection sc = dirty[i];
+      dirty[i] = null;
+      sc.dirty = false;
+      if (!sc.freed) {
+        flushed += flushConnection(sc);
+      }
+    }
+    dirtyCount = 0;
+    return flushed;
+  }
+
+  private int flushConnection(ServerConnection sc) {
+    QuicConnection quic = sc.quic;
+    int sent = 0;
+    int n;
+    while (sent < MAX_DATAGRAMS_PER_FLUSH && (n = quic.pollDatagram(tx, 0, now)) > 0) {
+      send(sc.endpoint(), quic.pollDestination(), n);
+      sent++;
+    }
+    if (sent == MAX_DATAGRAMS_PER_FLUSH) {
+      markDirty(
+          sc); // more to send: continue next iteration, after other connections had their turn
+    }
+    if (quic.isClosed()) {
+      free(sc);
+      return sent;
+    }
+    long deadline = quic.nextTimeoutNanos();
+    if (deadline != sc.deadline) {
+      cancelTimer(sc);
+      if (deadline != NO_DEADLINE) {
+        sc.timerId = timers.scheduleTimer(deadline);
+        sc.deadline = deadline;
+        timerOwners.put(sc.timerId, sc);
+      }
+    }
+    return sent;
+  }
+
+  private void cancelTimer(ServerConnection sc) {
+    if (sc.timerId != -1) {
+      timers.cancelTimer(sc.timerId);
+      timerOwners.remove(sc.timerId);
+      sc.timerId = -1;
+    }
+    sc.deadline = NO_DEADLINE;
+  }
+
+  private void free(ServerConnection sc) {
+    sc.freed = true;
+    cancelTimer(sc);
+    for (int i = 0; i < sc.routedCount; i++) {
+      connections.remove(sc.routedKeys[i], sc);
+    }
+    sc.routedCount = 0;
+    byQuic.remove(sc.quic);
+    counters.increment(Counter.CONNECTIONS_FREED);
+    if (!sc.closed) {
+      sc.closed = true;
+      application.onClosed(sc, 0, false, false, "freed");
+    }
   }
 
   private boolean send(UdpEndpoint endpoint, InetSocketAddress to, int len) {
@@ -327,8 +560,82 @@ public final class ServerAgent implements Agent, DeadlineTimerWheel.TimerHandler
         LOG.debug("counters: {}", counters);
       }
       statsTimerId = timers.scheduleTimer(now + STATS_INTERVAL_NS);
+      return true;
+    }
+    ServerConnection sc = timerOwners.remove(timerId);
+    if (sc != null && !sc.freed) {
+      sc.timerId = -1;
+      sc.deadline = NO_DEADLINE;
+      this.now = now;
+      sc.quic.onTimeout(now);
+      markDirty(sc);
     }
     return true;
+  }
+
+  private ServerConnection owner(QuicConnection c) {
+    ServerConnection sc = byQuic.get(c);
+    return sc != null ? sc : accepting;
+  }
+
+  @Override
+  public void onLocalCidIssued(QuicConnection c, byte[] cid, int off, int len) {
+    ServerConnection sc = owner(c);
+    long key = ConnectionTable.key(cid, off, len);
+    if (connections.put(key, sc)) {
+      sc.addRoutedKey(key);
+    } else {
+      counters.increment(Counter.CID_COLLISIONS);
+      LOG.warn("{}: connection ID collides with another connection's; not routed", sc);
+    }
+  }
+
+  @Override
+  public void onLocalCidRetired(QuicConnection c, byte[] cid, int off, int len) {
+    ServerConnection sc = owner(c);
+    long key = ConnectionTable.key(cid, off, len);
+    connections.remove(key, sc);
+    sc.removeRoutedKey(key);
+  }
+
+  @Override
+  public void onEstablished(QuicConnection c) {
+    ServerConnection sc = owner(c);
+    counters.increment(Counter.HANDSHAKES_COMPLETED);
+    LOG.info("{} established: peer {}, cipher suite {}", sc, c.peerAddress(), c.cipherSuite());
+    application.onEstablished(sc);
+  }
+
+  @Override
+  public void onDatagram(QuicConnection c, DirectBuffer data, int off, int len) {
+    application.onDatagram(owner(c), data, off, len);
+  }
+
+  @Override
+  public void onAddressChanged(QuicConnection c, InetSocketAddress newPeer) {
+    ServerConnection sc = owner(c);
+    LOG.info("{} moved to {}", sc, newPeer);
+    application.onAddressChanged(sc, newPeer);
+  }
+
+  @Override
+  public void onClosed(
+      QuicConnection c, long errorCode, boolean application, boolean byPeer, String reason) {
+    ServerConnection sc = owner(c);
+    if (sc.closed) {
+      return;
+    }
+    sc.closed = true;
+    counters.increment(Counter.CONNECTIONS_CLOSED);
+    LOG.info(
+        "{} closed {} with {} error 0x{} ({}) after {} ms",
+        sc,
+        byPeer ? "by peer" : "locally",
+        application ? "application" : "transport",
+        Long.toHexString(errorCode),
+        reason,
+        (now - sc.startNanos()) / 1_000_000L);
+    this.application.onClosed(sc, errorCode, application, byPeer, reason);
   }
 
   @Override
@@ -351,8 +658,13 @@ public final class ServerAgent implements Agent, DeadlineTimerWheel.TimerHandler
     return rx;
   }
 
-  /** The connection table (empty until the connection layer exists). */
-  ConnectionTable<ConnectionTable.Entry> connections() {
-    return connections;
+  /** How many CIDs are routed (each connection has one or more). */
+  int routedConnectionIds() {
+    return connections.size();
+  }
+
+  /** How many connections are live (accepted and not yet freed). */
+  int liveConnections() {
+    return byQuic.size();
   }
 }

@@ -13,16 +13,18 @@ public final class ServerLauncher {
   private ServerLauncher() {}
 
   /**
-   * Starts the server, blocks until a termination signal, stops the loop and closes the sockets.
+   * Starts the server running {@code application}, blocks until a termination signal, stops the
+   * loop and closes the sockets.
    *
    * @return the process exit code: 0 after a clean stop, 1 when the sockets could not be bound
    */
-  public static int run(ServerConfig config, ServerCredentials credentials) {
+  public static int run(
+      ServerConfig config, ServerCredentials credentials, Application application) {
     LOG.info("certificate: {}", credentials.describe());
     ShutdownSignalBarrier barrier = new ShutdownSignalBarrier();
     ZtnaServer server;
     try {
-      server = ZtnaServer.start(config);
+      server = ZtnaServer.start(config, credentials, application);
     } catch (IOException e) {
       LOG.error("cannot listen on {}: {}", config.listen, e.toString());
       return 1;

@@ -1,9 +1,15 @@
 package dev.ztna.server.loop;
 
+import dev.ztna.server.certs.ServerCredentials;
+import dev.ztna.server.conn.ConnectionConfig;
 import dev.ztna.server.conn.RandomConnectionIdGenerator;
+import dev.ztna.server.conn.StatelessResetTokens;
+import dev.ztna.server.crypto.PacketProtection;
+import dev.ztna.server.tls.TlsServerConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.agrona.concurrent.AgentRunner;
@@ -26,15 +32,26 @@ public final class ZtnaServer implements AutoCloseable {
   private final ServerCounters counters;
   private final List<InetSocketAddress> localAddresses;
   private final AgentRunner runner;
+  private final ServerAgent agent;
+  private final Duration drainTimeout;
 
-  private ZtnaServer(ServerCounters counters, List<InetSocketAddress> local, AgentRunner runner) {
+  private ZtnaServer(
+      ServerCounters counters,
+      List<InetSocketAddress> local,
+      AgentRunner runner,
+      ServerAgent agent,
+      Duration drainTimeout) {
+    this.agent = agent;
+    this.drainTimeout = drainTimeout;
     this.counters = counters;
     this.localAddresses = List.copyOf(local);
     this.runner = runner;
   }
 
-  /** Binds every listen address and starts the duty-cycle thread. */
-  public static ZtnaServer start(ServerConfig config) throws IOException {
+  /** Binds every listen address and starts the duty-cycle thread running {@code application}. */
+  public static ZtnaServer start(
+      ServerConfig config, ServerCredentials credentials, Application application)
+      throws IOException {
     List<UdpEndpoint> endpoints = new ArrayList<>();
     List<InetSocketAddress> local = new ArrayList<>();
     try {
@@ -49,6 +66,8 @@ public final class ZtnaServer implements AutoCloseable {
       }
       throw e;
     }
+    // Select (and self-test) the AES-GCM implementation now, not on the first connection.
+    LOG.info("AES-GCM implementation: {}", PacketProtection.aesGcmImplementation());
     SecureRandom random = new SecureRandom();
     byte[] secret = new byte[32];
     random.nextBytes(secret);
@@ -59,7 +78,8 @@ public final class ZtnaServer implements AutoCloseable {
             endpoints,
             counters,
             new RetryTokens(secret, config.tokenLifetime.toMillis()),
-            new RandomConnectionIdGenerator(config.cidLength, random),
+            connectionConfig(config, credentials, random),
+            application,
             SystemEpochClock.INSTANCE,
             new SystemNanoClock());
     AgentRunner runner =
@@ -72,7 +92,27 @@ public final class ZtnaServer implements AutoCloseable {
         config.retryMode,
         config.idleKind,
         config.cidLength);
-    return new ZtnaServer(counters, local, runner);
+    return new ZtnaServer(counters, local, runner, agent, config.drainTimeout);
+  }
+
+  /** The per-connection transport profile (ZTNA-V1 §1) from the server configuration. */
+  public static ConnectionConfig connectionConfig(
+      ServerConfig config, ServerCredentials credentials, SecureRandom random) {
+    byte[] resetKey = new byte[32];
+    random.nextBytes(resetKey);
+    return ConnectionConfig.builder(
+            new TlsServerConfig(credentials),
+            new RandomConnectionIdGenerator(config.cidLength, random),
+            new StatelessResetTokens(resetKey))
+        .idleTimeoutMs(config.idleTimeoutMs)
+        .maxUdpPayloadSize(config.maxUdpPayloadSize)
+        .maxDatagramFrameSize(config.maxDatagramFrameSize)
+        .initialMaxData(config.initialMaxData)
+        .initialMaxStreamData(config.initialMaxStreamData)
+        .initialMaxStreamsBidi(config.initialMaxStreamsBidi)
+        .initialMaxStreamsUni(config.initialMaxStreamsUni)
+        .maxDatagramQueue(config.maxDatagramQueue)
+        .build();
   }
 
   /**
@@ -95,9 +135,35 @@ public final class ZtnaServer implements AutoCloseable {
     return counters;
   }
 
-  /** Stops the loop thread and closes the sockets. */
+  /** Connections accepted and not yet freed (from the counters; readable from any thread). */
+  public long liveConnections() {
+    return counters.get(ServerCounters.Counter.CONNECTIONS_ACCEPTED)
+        - counters.get(ServerCounters.Counter.CONNECTIONS_FREED);
+  }
+
+  /**
+   * Graceful stop: closes every connection with application error 0x103 (ZTNA-V1 §5), refuses new
+   * ones, waits up to the configured drain timeout for the closes to go out and the connections to
+   * be freed, then stops the loop thread and closes the sockets. Idempotent.
+   */
   @Override
   public void close() {
+    if (runner.isClosed()) {
+      return;
+    }
+    agent.requestShutdown();
+    long deadline = System.nanoTime() + drainTimeout.toNanos();
+    while (liveConnections() > 0 && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(1);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    if (liveConnections() > 0) {
+      LOG.warn("drain timeout: {} connections still open", liveConnections());
+    }
     runner.close();
   }
 }

@@ -276,7 +276,7 @@ public final class TlsServerHandshake {
     byte[] serverRandom = new byte[32];
     random.nextBytes(serverRandom);
     ByteWriter w = new ByteWriter(128);
-    writeServerHello(w, serverRandom, ch.sessionId, share.group(), share.publicKey());
+    writeServerHello(w, serverRandom, ch.sessionId, suite.code(), share.group(), share.publicKey());
     byte[] serverHello = w.toByteArray();
     transcript.update(serverHello);
 
@@ -429,21 +429,30 @@ public final class TlsServerHandshake {
     return 0;
   }
 
-  private void writeServerHello(
-      ByteWriter w, byte[] serverRandom, byte[] sessionId, int shareGroup, byte[] publicKey) {
+  /**
+   * ServerHello (RFC 8446 §4.1.3) with key_share then supported_versions, the order of the RFC 8448
+   * traces.
+   */
+  static void writeServerHello(
+      ByteWriter w,
+      byte[] serverRandom,
+      byte[] sessionId,
+      int suiteCode,
+      int shareGroup,
+      byte[] publicKey) {
     w.u8(SERVER_HELLO);
     int msgLen = w.beginLength(3);
     w.u16(0x0303); // legacy_version
     w.bytes(serverRandom);
     w.u8(sessionId.length).bytes(sessionId); // legacy_session_id_echo
-    w.u16(suite.code());
+    w.u16(suiteCode);
     w.u8(0); // legacy_compression_method
     int extLen = w.beginLength(2);
-    w.u16(EXT_SUPPORTED_VERSIONS).u16(2).u16(ClientHello.TLS13);
     w.u16(EXT_KEY_SHARE);
     int ksLen = w.beginLength(2);
     w.u16(shareGroup).u16(publicKey.length).bytes(publicKey);
     w.endLength(ksLen, 2);
+    w.u16(EXT_SUPPORTED_VERSIONS).u16(2).u16(ClientHello.TLS13);
     w.endLength(extLen, 2);
     w.endLength(msgLen, 3);
   }

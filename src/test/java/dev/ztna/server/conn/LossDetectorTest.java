@@ -148,6 +148,19 @@ class LossDetectorTest {
   }
 
   @Test
+  void ptoExpiringWhileBlockedIsCancelled() {
+    AmplificationLimiter limited = new AmplificationLimiter();
+    LossDetector ld = new LossDetector(rtt, cc, limited, rec, 64);
+    limited.onDatagramReceived(400);
+    ld.onPacketSent(INITIAL, 0, 0, SIZE, true, true, 0);
+    assertEquals(rtt.pto(false), ld.timerDeadline()); // armed before the datagram went out
+    limited.onDatagramSent(1200);
+    assertEquals(LossDetector.TIMEOUT_NONE, ld.onLossDetectionTimeout(rtt.pto(false)));
+    assertEquals(NO_TIME, ld.timerDeadline());
+    assertEquals(0, ld.ptoCount());
+  }
+
+  @Test
   void amplificationBlockedStillArmsLossTimer() {
     AmplificationLimiter limited = new AmplificationLimiter();
     LossDetector ld = new LossDetector(rtt, cc, limited, rec, 64);

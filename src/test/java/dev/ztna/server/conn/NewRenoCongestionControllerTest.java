@@ -94,4 +94,18 @@ class NewRenoCongestionControllerTest {
     assertEquals(500, cc.bytesInFlight());
     assertEquals(cc.initialWindow(), cc.congestionWindow());
   }
+
+  @Test
+  void applicationLimitedSenderDoesNotGrowTheWindow() {
+    NewRenoCongestionController cc = new NewRenoCongestionController(1200);
+    cc.setApplicationLimited(true);
+    cc.onPacketSent(1200);
+    cc.onPacketAcked(1200, 0);
+    assertEquals(cc.initialWindow(), cc.congestionWindow());
+    assertEquals(0, cc.bytesInFlight());
+    cc.setApplicationLimited(false);
+    cc.onPacketSent(1200);
+    cc.onPacketAcked(1200, 0);
+    assertEquals(cc.initialWindow() + 1200, cc.congestionWindow());
+  }
 }

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  */
 class ZeroAllocationTest {
   private static final long MS = 1_000_000L;
-  private static final int WARMUP = 20_000;
+  private static final int WARMUP = 100_000;
   private static final int MEASURED = 100_000;
   private static final int ATTEMPTS = 5;
 

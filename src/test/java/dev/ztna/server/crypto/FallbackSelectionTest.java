@@ -23,6 +23,8 @@ class FallbackSelectionTest {
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xshare:auto");
     cmd.add("-XX:TieredStopAtLevel=1");
+    cmd.add(
+        "-Dztna.log.level=INFO"); // the selection is logged at info; test logging defaults to WARN
     for (String a : jvmArgs) {
       cmd.add(a);
     }

@@ -4,6 +4,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -49,6 +50,8 @@ final class QuicheClient implements AutoCloseable {
         new Bootstrap()
             .group(group)
             .channel(NioDatagramChannel.class)
+            .option(ChannelOption.SO_RCVBUF, FaultProxy.SOCKET_BUFFER_BYTES)
+            .option(ChannelOption.SO_SNDBUF, FaultProxy.SOCKET_BUFFER_BYTES)
             .handler(codec)
             .bind(new InetSocketAddress("127.0.0.1", 0))
             .sync()
@@ -62,6 +65,33 @@ final class QuicheClient implements AutoCloseable {
 
   Future<QuicChannel> connect(InetSocketAddress server) {
     return connect(server, new ChannelInboundHandlerAdapter());
+  }
+
+  /**
+   * Starts a connection whose handler collects DATAGRAMs; await the handshake with {@link
+   * QuicheConnection#await}.
+   */
+  QuicheConnection open(InetSocketAddress server) {
+    QuicheConnection.DatagramCollector collector = new QuicheConnection.DatagramCollector();
+    return new QuicheConnection(connect(server, collector), collector);
+  }
+
+  /**
+   * Opens a connection and waits for its handshake; closes nothing on failure (the client's {@link
+   * #close()} does).
+   */
+  QuicheConnection handshake(InetSocketAddress server, java.time.Duration timeout)
+      throws InterruptedException,
+          java.util.concurrent.TimeoutException,
+          java.util.concurrent.ExecutionException {
+    QuicheConnection conn = open(server);
+    conn.await(timeout);
+    return conn;
+  }
+
+  /** The local UDP address (127.0.0.1 and the bound port). */
+  InetSocketAddress localAddress() {
+    return (InetSocketAddress) udp.localAddress();
   }
 
   @Override

@@ -2,8 +2,10 @@ package dev.ztna.server.interop;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ztna.server.loop.Application;
 import dev.ztna.server.loop.ServerConfig;
 import dev.ztna.server.loop.ServerCounters.Counter;
+import dev.ztna.server.loop.TestCredentials;
 import dev.ztna.server.loop.ZtnaServer;
 import io.netty.handler.codec.quic.Quic;
 import java.net.InetSocketAddress;
@@ -35,7 +37,7 @@ class QuicheRetryTest {
             .listen(List.of(new InetSocketAddress("127.0.0.1", 0)))
             .idleKind(ServerConfig.IdleKind.BACKOFF)
             .build();
-    try (ZtnaServer server = ZtnaServer.start(config);
+    try (ZtnaServer server = ZtnaServer.start(config, TestCredentials.ec(), Application.NONE);
         QuicheClient client = new QuicheClient(5_000)) {
       client.connect(server.localAddresses().get(0));
       awaitCondition(

@@ -1,6 +1,5 @@
 package dev.ztna.server.loop;
 
-import dev.ztna.server.conn.RandomConnectionIdGenerator;
 import dev.ztna.server.loop.ServerCounters.Counter;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -29,6 +28,9 @@ final class AgentHarness implements AutoCloseable {
   final ByteBuffer clientTx = ByteBuffer.allocateDirect(65536);
   final ByteBuffer clientRx = ByteBuffer.allocateDirect(65536);
 
+  final EchoApplication application = new EchoApplication();
+  final dev.ztna.server.conn.ConnectionConfig connectionConfig;
+
   AgentHarness(ServerConfig.RetryMode retry) throws IOException {
     clock.update(1_763_000_000_000L);
     endpoint = UdpEndpoint.open(new InetSocketAddress("127.0.0.1", 0));
@@ -39,14 +41,17 @@ final class AgentHarness implements AutoCloseable {
             .idleKind(ServerConfig.IdleKind.BACKOFF)
             .build();
     byte[] secret = new byte[32];
-    new SecureRandom().nextBytes(secret);
+    SecureRandom random = new SecureRandom();
+    random.nextBytes(secret);
+    connectionConfig = ZtnaServer.connectionConfig(config, TestCredentials.ec(), random);
     agent =
         new ServerAgent(
             config,
             List.of(endpoint),
             counters,
             new RetryTokens(secret, config.tokenLifetime.toMillis()),
-            new RandomConnectionIdGenerator(config.cidLength, new SecureRandom()),
+            connectionConfig,
+            application,
             clock,
             new SystemNanoClock());
     agent.onStart();
@@ -59,6 +64,10 @@ final class AgentHarness implements AutoCloseable {
     ch.bind(new InetSocketAddress("127.0.0.1", 0));
     ch.configureBlocking(false);
     return ch;
+  }
+
+  dev.ztna.server.conn.StatelessResetTokens resetTokens() {
+    return connectionConfig.resetTokens;
   }
 
   /** Sends from {@code from} and runs the agent until it has taken the datagram in. */

@@ -31,8 +31,12 @@ class ServerAgentAllocationTest {
     long before = h.counters.get(counter);
     datagram.rewind();
     h.client.send(datagram, h.endpoint.localAddress());
+    long deadline = System.nanoTime() + AgentHarness.DEADLINE_NS;
     while (h.counters.get(counter) == before) {
       h.agent.doWork();
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the agent never produced " + counter);
+      }
     }
     h.clientRx.clear();
     h.client.receive(h.clientRx); // drain the reply, if any (no allocation: same sender every time)
@@ -70,16 +74,30 @@ class ServerAgentAllocationTest {
   }
 
   @Test
-  void tokenValidationPathAllocatesNothing() throws IOException {
-    try (AgentHarness h = new AgentHarness(ServerConfig.RetryMode.ALWAYS)) {
-      byte[] scid = new byte[8];
-      h.sendAndPump(TestPackets.initial(new byte[8], scid, new byte[0], 1200, random));
-      AgentHarness.Retry retry = new AgentHarness.Retry(h.receive());
-      ByteBuffer withToken =
-          direct(TestPackets.initial(retry.scid, scid, retry.token, 1200, random));
-      long bytes = measure(h, withToken, Counter.TOKEN_VALID);
-      assertEquals(0, bytes, "bytes allocated over " + MEASURED + " token validations");
+  void tokenValidationAllocatesNothing() {
+    // A valid token creates a connection (which allocates by design), so the validation itself is
+    // measured.
+    byte[] secret = new byte[32];
+    random.nextBytes(secret);
+    RetryTokens tokens = new RetryTokens(secret, 10_000);
+    byte[] ip = {127, 0, 0, 1};
+    byte[] odcid = new byte[8];
+    byte[] token = new byte[RetryTokens.MAX_LENGTH];
+    int len = tokens.mint(ip, 4, 4433, odcid, 0, 8, 1_000L, token, 0);
+    long best = Long.MAX_VALUE;
+    for (int attempt = 0; attempt < 3 && best != 0; attempt++) {
+      for (int i = 0; i < WARMUP; i++) {
+        assertEquals(RetryTokens.VALID, tokens.validate(token, 0, len, ip, 4, 4433, 2_000L));
+      }
+      long start = THREADS.getCurrentThreadAllocatedBytes();
+      for (int i = 0; i < MEASURED * 10; i++) {
+        if (tokens.validate(token, 0, len, ip, 4, 4433, 2_000L) != RetryTokens.VALID) {
+          throw new AssertionError("token refused");
+        }
+      }
+      best = Math.min(best, THREADS.getCurrentThreadAllocatedBytes() - start);
     }
+    assertEquals(0, best, "bytes allocated over " + MEASURED * 10 + " token validations");
   }
 
   @Test

@@ -148,20 +148,37 @@ class ServerAgentTest {
   }
 
   @Test
-  void shortHeaderForUnknownConnectionIsDroppedSilently() throws IOException {
+  void shortHeaderForUnknownConnectionGetsSmallerStatelessReset() throws IOException {
     byte[] p = TestPackets.randomBytes(random, 60);
     p[0] = 0x41;
     h.sendAndPump(p);
-    assertEquals(1, h.counters.get(Counter.DROP_UNKNOWN_CONNECTION));
-    assertNull(h.pollNoWait(h.client));
+    assertEquals(1, h.counters.get(Counter.STATELESS_RESET_SENT));
+    byte[] reset = h.receive();
+    assertNotNull(reset, "stateless reset");
+    assertTrue(
+        reset.length >= 21 && reset.length < p.length, "RFC 9000 §10.3 size " + reset.length);
+    assertEquals(0x40, reset[0] & 0xc0, "looks like a short header");
+    byte[] expected = new byte[16];
+    h.resetTokens().token(p, 1, 8, expected, 0);
+    assertArrayEquals(
+        expected, java.util.Arrays.copyOfRange(reset, reset.length - 16, reset.length));
   }
 
   @Test
-  void retryNeverModeSendsNoRetry() throws IOException {
+  void tinyShortHeaderNeverDrawsAReset() throws IOException {
+    byte[] p = TestPackets.randomBytes(random, 21);
+    p[0] = 0x41;
+    h.sendAndPump(p);
+    assertEquals(1, h.counters.get(Counter.DROP_STATELESS_RESET_TOO_SMALL));
+    assertEquals(0, h.counters.get(Counter.DATAGRAMS_SENT));
+  }
+
+  @Test
+  void retryNeverModeSendsNoRetryAndAcceptsTheInitial() throws IOException {
     try (AgentHarness never = new AgentHarness(ServerConfig.RetryMode.NEVER)) {
       never.sendAndPump(TestPackets.initial(dcid(), dcid(), new byte[0], 1200, random));
       assertEquals(0, never.counters.get(Counter.RETRY_SENT));
-      assertEquals(1, never.counters.get(Counter.DROP_NO_CONNECTION_LAYER));
+      assertEquals(1, never.counters.get(Counter.CONNECTIONS_ACCEPTED));
     }
   }
 

@@ -161,44 +161,78 @@ class Agent15HandshakeTest {
     }
   }
 
+  /** One in-memory handshake between agent15 and the server. */
+  static final class Run {
+    final Pipe pipe = new Pipe();
+    final ClientStatus status = new ClientStatus();
+    final TlsClientEngine client;
+    final TlsServerHandshake server;
+    final RecordingListener listener;
+    int serverResult;
+
+    Run(
+        TlsConstants.CipherSuite cs,
+        NamedGroup group,
+        KeyType key,
+        byte[] clientTp,
+        RecordingListener listener)
+        throws Exception {
+      this.listener = listener;
+      client = TlsClientEngineFactory.createClientEngine(pipe, status);
+      client.setServerName("localhost");
+      client.addSupportedCiphers(List.of(cs));
+      client.add(new ApplicationLayerProtocolNegotiationExtension("ztna-v1"));
+      client.add(new QuicTpExtension(clientTp));
+      client.setTrustManager(TRUST_ALL);
+      client.setHostnameVerifier((host, cert) -> true);
+      server =
+          new TlsServerHandshake(
+              new TlsServerConfig(TestCredentials.of(key)), TestRandom.seeded(1), listener);
+      client.startHandshake(
+          group,
+          List.of(SignatureScheme.rsa_pss_rsae_sha256, SignatureScheme.ecdsa_secp256r1_sha256));
+      TlsMessageParser parser = new TlsMessageParser();
+      for (int round = 0; round < 10 && !(server.isComplete() && status.finished); round++) {
+        while (!pipe.toServer.isEmpty()) {
+          Object[] m = pipe.toServer.poll();
+          byte[] bytes = (byte[]) m[1];
+          serverResult = server.onCryptoData((EncryptionLevel) m[0], bytes, 0, bytes.length);
+          if (serverResult != 0) {
+            return;
+          }
+        }
+        for (EncryptionLevel level : EncryptionLevel.values()) {
+          ByteBuffer buf = ByteBuffer.wrap(listener.take(level));
+          while (buf.hasRemaining()) {
+            parser.parseAndProcessHandshakeMessage(buf, client, keysFor(level));
+          }
+        }
+      }
+    }
+
+    /** The server's quic_transport_parameters body as the client received it, or null. */
+    byte[] serverTransportParameters() {
+      for (Extension e : status.serverExtensions) {
+        if (e instanceof UnknownExtension && ((UnknownExtension) e).getType() == 0x39) {
+          // agent15 keeps the 4-byte extension header in getData().
+          byte[] whole = ((UnknownExtension) e).getData();
+          return java.util.Arrays.copyOfRange(whole, 4, whole.length);
+        }
+      }
+      return null;
+    }
+  }
+
   @ParameterizedTest(name = "{0} {1} {2}")
   @MethodSource("combinations")
   void agent15ClientCompletesHandshake(TlsConstants.CipherSuite cs, NamedGroup group, KeyType key)
       throws Exception {
-    Pipe pipe = new Pipe();
-    ClientStatus status = new ClientStatus();
-    TlsClientEngine client = TlsClientEngineFactory.createClientEngine(pipe, status);
-    client.setServerName("localhost");
-    client.addSupportedCiphers(List.of(cs));
-    client.add(new ApplicationLayerProtocolNegotiationExtension("ztna-v1"));
-    client.add(new QuicTpExtension(ClientHelloBuilder.CLIENT_TP));
-    client.setTrustManager(TRUST_ALL);
-    client.setHostnameVerifier((host, cert) -> true);
-
     RecordingListener listener = new RecordingListener();
-    TlsServerHandshake server =
-        new TlsServerHandshake(
-            new TlsServerConfig(TestCredentials.of(key)), TestRandom.seeded(1), listener);
-
-    client.startHandshake(
-        group,
-        List.of(SignatureScheme.rsa_pss_rsae_sha256, SignatureScheme.ecdsa_secp256r1_sha256));
-
-    TlsMessageParser parser = new TlsMessageParser();
-    for (int round = 0; round < 10 && !(server.isComplete() && status.finished); round++) {
-      while (!pipe.toServer.isEmpty()) {
-        Object[] m = pipe.toServer.poll();
-        byte[] bytes = (byte[]) m[1];
-        assertEquals(
-            0, server.onCryptoData((EncryptionLevel) m[0], bytes, 0, bytes.length), "server alert");
-      }
-      for (EncryptionLevel level : EncryptionLevel.values()) {
-        ByteBuffer buf = ByteBuffer.wrap(listener.take(level));
-        while (buf.hasRemaining()) {
-          parser.parseAndProcessHandshakeMessage(buf, client, keysFor(level));
-        }
-      }
-    }
+    Run run = new Run(cs, group, key, ClientHelloBuilder.CLIENT_TP, listener);
+    assertEquals(0, run.serverResult, "server alert");
+    TlsClientEngine client = run.client;
+    TlsServerHandshake server = run.server;
+    ClientStatus status = run.status;
 
     assertTrue(status.finished, "client finished");
     assertTrue(server.isComplete(), "server complete");

@@ -86,6 +86,15 @@ class KeyScheduleTest {
   }
 
   @Test
+  void serverHelloLayoutMatchesRfc8448ByteForByte() {
+    byte[] random = Arrays.copyOfRange(Rfc8448.SERVER_HELLO, 6, 38);
+    ByteWriter w = new ByteWriter(16);
+    TlsServerHandshake.writeServerHello(
+        w, random, new byte[0], 0x1301, KeyShare.X25519_GROUP, Rfc8448.SERVER_PUBLIC);
+    assertArrayEquals(Rfc8448.SERVER_HELLO, w.toByteArray());
+  }
+
+  @Test
   void rfc8448ClientHelloParses() {
     ClientHello ch = new ClientHello();
     org.junit.jupiter.api.Assertions.assertEquals(0, ch.parse(Rfc8448.CLIENT_HELLO));

@@ -50,6 +50,7 @@ final class ManualClient {
   byte[] serverApSecret;
   byte[] serverTp;
   String alpn;
+  final List<Integer> encryptedExtensionTypes = new ArrayList<>();
   X509Certificate leaf;
 
   ManualClient(long seed) {
@@ -211,6 +212,7 @@ final class ManualClient {
       int type = u16(ee, p);
       int len = u16(ee, p + 2);
       byte[] body = Arrays.copyOfRange(ee, p + 4, p + 4 + len);
+      encryptedExtensionTypes.add(type);
       if (type == 16) {
         assertEquals(len - 2, u16(body, 0));
         alpn = new String(body, 3, body[2] & 0xff, StandardCharsets.US_ASCII);

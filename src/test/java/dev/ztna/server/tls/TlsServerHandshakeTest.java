@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ztna.server.certs.ServerCredentials;
 import dev.ztna.server.certs.ServerCredentials.KeyType;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -248,6 +249,7 @@ class TlsServerHandshakeTest {
     byte[] fin = runToClientFinished(s, b.build(), 0x0804);
     // ManualClient parsed EncryptedExtensions: only ALPN and transport parameters were present.
     assertEquals("ztna-v1", client.alpn);
+    assertEquals(List.of(16, 0x39), client.encryptedExtensionTypes);
     assertEquals(0, feed(s, EncryptionLevel.HANDSHAKE, fin));
     assertTrue(s.isComplete());
   }
@@ -462,6 +464,90 @@ class TlsServerHandshakeTest {
     assertEquals(
         List.of("ztna-v1"), new TlsServerConfig(TestCredentials.rsa()).applicationProtocols());
     assertEquals(7, "ztna-v1".getBytes(StandardCharsets.US_ASCII).length);
+  }
+
+  @Test
+  void certificateMessageCarriesTheWholeChain() throws Exception {
+    ServerCredentials chain2 =
+        ServerCredentials.of(
+            TestCredentials.ec().privateKey(),
+            List.of(
+                TestCredentials.ec().certificateChain().get(0),
+                TestCredentials.rsa().certificateChain().get(0)));
+    TlsServerHandshake s =
+        new TlsServerHandshake(new TlsServerConfig(chain2), TestRandom.seeded(3), listener);
+    assertEquals(0, feed(s, EncryptionLevel.INITIAL, validBuilder().build()));
+    List<byte[]> msgs = ManualClient.messages(listener.take(EncryptionLevel.HANDSHAKE));
+    byte[] cert = msgs.get(1);
+    assertEquals(11, cert[0]);
+    assertEquals(0, cert[4], "empty certificate_request_context");
+    int p = 8;
+    int entries = 0;
+    for (byte[] der : chain2.chainDer()) {
+      int len = ((cert[p] & 0xff) << 16) | ((cert[p + 1] & 0xff) << 8) | (cert[p + 2] & 0xff);
+      assertArrayEquals(der, Arrays.copyOfRange(cert, p + 3, p + 3 + len));
+      p += 3 + len;
+      assertEquals(0, ManualClient.u16(cert, p), "no per-entry extensions");
+      p += 2;
+      entries++;
+    }
+    assertEquals(2, entries);
+    assertEquals(cert.length, p);
+    assertEquals(0x0403, ManualClient.u16(msgs.get(2), 4));
+  }
+
+  @Test
+  void callbacksComeInQuicOrder() throws Exception {
+    List<String> events = new java.util.ArrayList<>();
+    RecordingListener ordered =
+        new RecordingListener() {
+          @Override
+          public byte[] onClientTransportParameters(byte[] p) {
+            events.add("tp");
+            return super.onClientTransportParameters(p);
+          }
+
+          @Override
+          public void onHandshakeData(EncryptionLevel level, byte[] d, int off, int len) {
+            events.add("data " + level);
+            super.onHandshakeData(level, d, off, len);
+          }
+
+          @Override
+          public void onSecrets(
+              EncryptionLevel level, dev.ztna.server.crypto.CipherSuite suite, byte[] c, byte[] s) {
+            events.add("secrets " + level);
+            super.onSecrets(level, suite, c, s);
+          }
+
+          @Override
+          public void onHandshakeComplete() {
+            events.add("complete");
+            super.onHandshakeComplete();
+          }
+        };
+    TlsServerHandshake s =
+        new TlsServerHandshake(
+            new TlsServerConfig(TestCredentials.rsa()), TestRandom.seeded(8), ordered);
+    byte[] ch = validBuilder().build();
+    client.suite = dev.ztna.server.crypto.CipherSuite.TLS_AES_128_GCM_SHA256;
+    client.record(ch);
+    assertEquals(0, feed(s, EncryptionLevel.INITIAL, ch));
+    byte[] sh = ordered.take(EncryptionLevel.INITIAL);
+    client.record(sh);
+    byte[] ks = ManualClient.parseHello(sh).extensions.get(51);
+    client.onServerHello(client.agree(0x001d, Arrays.copyOfRange(ks, 4, ks.length)));
+    byte[] fin = client.onServerFlight(ordered.take(EncryptionLevel.HANDSHAKE), 0x0804);
+    assertEquals(0, feed(s, EncryptionLevel.HANDSHAKE, fin));
+    assertEquals(
+        List.of(
+            "tp",
+            "data INITIAL",
+            "secrets HANDSHAKE",
+            "data HANDSHAKE",
+            "secrets APPLICATION",
+            "complete"),
+        events);
   }
 
   @Test

@@ -1,0 +1,125 @@
+package dev.ztna.server.loop;
+
+import dev.ztna.server.conn.QuicConnection;
+import java.net.InetSocketAddress;
+import org.agrona.DirectBuffer;
+
+/**
+ * The loop's handle on one connection: the QUIC connection, the socket it arrived on, its timer,
+ * and a slot for the application's own state. Applications send and close through it so that the
+ * loop knows to flush.
+ */
+public final class ServerConnection implements ClientConnection {
+  private static final long NO_TIMER = Long.MAX_VALUE;
+
+  private final ServerAgent agent;
+  private final long id;
+  private final UdpEndpoint endpoint;
+  private final long startNanos;
+  QuicConnection quic;
+  long timerId = -1;
+  long deadline = NO_TIMER;
+  boolean dirty;
+  boolean freed;
+  boolean closed;
+  private Object attachment;
+  long[] routedKeys = new long[8];
+  int routedCount;
+
+  ServerConnection(ServerAgent agent, long id, UdpEndpoint endpoint, long startNanos) {
+    this.agent = agent;
+    this.id = id;
+    this.endpoint = endpoint;
+    this.startNanos = startNanos;
+  }
+
+  void addRoutedKey(long key) {
+    if (routedCount == routedKeys.length) {
+      routedKeys = java.util.Arrays.copyOf(routedKeys, routedCount * 2);
+    }
+    routedKeys[routedCount++] = key;
+  }
+
+  void removeRoutedKey(long key) {
+    for (int i = 0; i < routedCount; i++) {
+      if (routedKeys[i] == key) {
+        routedKeys[i] = routedKeys[--routedCount];
+        return;
+      }
+    }
+  }
+
+  /** A process-unique number for logs. */
+  @Override
+  public long id() {
+    return id;
+  }
+
+  /** The QUIC connection (for read-only inspection: state, peer, cipher suite, counters). */
+  public QuicConnection quic() {
+    return quic;
+  }
+
+  /** The socket this connection's packets arrive on and leave from. */
+  public UdpEndpoint endpoint() {
+    return endpoint;
+  }
+
+  /** When the connection was accepted, by the loop's nano clock. */
+  public long startNanos() {
+    return startNanos;
+  }
+
+  /** The peer's current (validated) address. */
+  @Override
+  public InetSocketAddress peerAddress() {
+    return quic.peerAddress();
+  }
+
+  /**
+   * Queues a DATAGRAM; it leaves at the end of the current duty-cycle iteration.
+   *
+   * @return {@link #SEND_QUEUED} or one of the negative {@code SEND_*} drop reasons
+   */
+  @Override
+  public int sendDatagram(DirectBuffer data, int offset, int length) {
+    int result = quic.sendDatagram(data, offset, length);
+    agent.markDirty(this);
+    return result;
+  }
+
+  /** Closes with an application error code (ZTNA-V1 §5) and a reason phrase. */
+  @Override
+  public void close(long applicationErrorCode, String reason) {
+    quic.close(applicationErrorCode, reason);
+    agent.markDirty(this);
+  }
+
+  /** True once the connection is closing, draining or gone. */
+  @Override
+  public boolean isClosing() {
+    return closed || freed;
+  }
+
+  /** The application's per-connection state. */
+  @Override
+  public Object attachment() {
+    return attachment;
+  }
+
+  /** Sets the application's per-connection state. */
+  @Override
+  public void attachment(Object value) {
+    attachment = value;
+  }
+
+  @Override
+  public int maxDatagramPayload() {
+    return closed || freed ? 0 : quic.maxDatagramPayload();
+  }
+
+  @Override
+  public String toString() {
+    return "conn#" + id;
+  }
+}

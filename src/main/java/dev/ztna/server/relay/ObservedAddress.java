@@ -1,0 +1,83 @@
+package dev.ztna.server.relay;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * OBSERVED_ADDRESS (ZTNA-V1 §2, §3): {@code 0x01}, 4 address octets, port big-endian (7 bytes) for
+ * IPv4 and IPv4-mapped IPv6 ({@code ::ffff:a.b.c.d}) sources; {@code 0x02}, 16 address octets, port
+ * big-endian (19 bytes) for IPv6. Encoding reads {@link InetAddress#getAddress()}, which allocates;
+ * it runs once per handshake and once per address change, never per packet.
+ */
+public final class ObservedAddress {
+  /** OBSERVED_ADDRESS, IPv4. */
+  public static final int TYPE_IPV4 = 0x01;
+
+  /** OBSERVED_ADDRESS, IPv6. */
+  public static final int TYPE_IPV6 = 0x02;
+
+  /** Length of the IPv4 form. */
+  public static final int IPV4_LENGTH = 7;
+
+  /** Length of the IPv6 form. */
+  public static final int IPV6_LENGTH = 19;
+
+  /** The longest form. */
+  public static final int MAX_LENGTH = IPV6_LENGTH;
+
+  /** The address is unresolved (no IP to report). */
+  public static final int ERR_UNRESOLVED = -1;
+
+  private ObservedAddress() {}
+
+  /**
+   * Writes the OBSERVED_ADDRESS for {@code observed} at {@code out[offset]} (needs {@link
+   * #MAX_LENGTH} bytes).
+   *
+   * @return the message length (7 or 19), or {@link #ERR_UNRESOLVED}
+   */
+  public static int encode(InetSocketAddress observed, MutableDirectBuffer out, int offset) {
+    InetAddress address = observed.getAddress();
+    if (address == null) {
+      return ERR_UNRESOLVED;
+    }
+    byte[] raw = address.getAddress();
+    int port = observed.getPort();
+    if (raw.length == 4) {
+      return putIpv4(out, offset, raw, 0, port);
+    }
+    if (isIpv4Mapped(raw)) {
+      return putIpv4(out, offset, raw, 12, port);
+    }
+    out.putByte(offset, (byte) TYPE_IPV6);
+    out.putBytes(offset + 1, raw, 0, 16);
+    putPort(out, offset + 17, port);
+    return IPV6_LENGTH;
+  }
+
+  /** True for {@code ::ffff:a.b.c.d} (RFC 4291 §2.5.5.2). */
+  static boolean isIpv4Mapped(byte[] raw) {
+    if (raw.length != 16) {
+      return false;
+    }
+    for (int i = 0; i < 10; i++) {
+      if (raw[i] != 0) {
+        return false;
+      }
+    }
+    return raw[10] == (byte) 0xff && raw[11] == (byte) 0xff;
+  }
+
+  private static int putIpv4(MutableDirectBuffer out, int offset, byte[] raw, int from, int port) {
+    out.putByte(offset, (byte) TYPE_IPV4);
+    out.putBytes(offset + 1, raw, from, 4);
+    putPort(out, offset + 5, port);
+    return IPV4_LENGTH;
+  }
+
+  private static void putPort(MutableDirectBuffer out, int offset, int port) {
+    out.putByte(offset, (byte) (port >>> 8));
+    out.putByte(offset + 1, (byte) port);
+  }
+}

@@ -1,0 +1,375 @@
+package dev.ztna.server.relay;
+
+import dev.ztna.server.loop.ClientConnection;
+import dev.ztna.server.relay.RelayCounters.Counter;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import org.agrona.DirectBuffer;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Who is registered for what (ZTNA-V1 §4): service id → one Connector, service id → many Agents,
+ * connection → {@link Registration} (kept in {@link ClientConnection#attachment()}), and per
+ * service the inner IP source addresses learned from each Agent's packets.
+ *
+ * <p>Service ids are interned once: the map is keyed by a seeded 64-bit hash of the id bytes (a
+ * primitive {@link Long2ObjectHashMap}), collisions are chained and resolved by comparing bytes, so
+ * looking an id up straight from a datagram allocates nothing. A service's entry is removed when
+ * its last client leaves. Registering allocates the {@link Registration} (once per connection); the
+ * relay-path methods ({@link #lookupConnector(DirectBuffer, int, int)}, {@link #lookupPairedAgent},
+ * learning) allocate nothing in steady state. Duty-cycle thread only.
+ */
+public final class Registry {
+  private static final Logger LOG = LoggerFactory.getLogger(Registry.class);
+
+  private static final int IPV4_HEADER = 20;
+  private static final int IPV4_SRC = 12;
+  private static final int IPV4_DST = 16;
+  private static final int IPV6_HEADER = 40;
+  private static final int IPV6_SRC = 8;
+  private static final int IPV6_DST = 24;
+
+  private final RelayCounters counters;
+  private final long seed;
+  private final long hashMask;
+  private final Long2ObjectHashMap<Service> services = new Long2ObjectHashMap<>();
+  private int serviceCount;
+
+  /** A registry with a random hash seed. */
+  public Registry(RelayCounters counters) {
+    this(counters, new SecureRandom().nextLong(), -1L);
+  }
+
+  /**
+   * A registry with a fixed hash seed and a mask over the hash (tests: a mask of 0 makes every id
+   * collide, to exercise the chains).
+   */
+  Registry(RelayCounters counters, long seed, long hashMask) {
+    this.counters = counters;
+    this.seed = seed;
+    this.hashMask = hashMask;
+  }
+
+  /**
+   * Registers {@code connection} as {@code role} for the service id in {@code buffer[idOffset,
+   * idOffset + idLength)}, which must be a parsed, valid id (see {@link RegisterMessage#parse}). A
+   * Connector replaces the service's current Connector, which is closed with {@link
+   * RelayApplication#ERROR_REPLACED} after the new one is in place.
+   *
+   * @return the new registration (also stored as the connection's attachment)
+   * @throws IllegalStateException if the connection is already registered
+   */
+  public Registration register(
+      ClientConnection connection, Role role, DirectBuffer buffer, int idOffset, int idLength) {
+    if (registrationOf(connection) != null) {
+      throw new IllegalStateException("conn#" + connection.id() + " is already registered");
+    }
+    long hash = hash(buffer, idOffset, idLength);
+    Service service = find(hash, buffer, idOffset, idLength);
+    if (service == null) {
+      byte[] id = new byte[idLength];
+      buffer.getBytes(idOffset, id);
+      service = new Service(hash, id, displayName(id));
+      service.next = services.get(hash);
+      services.put(hash, service);
+      serviceCount++;
+    }
+    Registration registration = new Registration(role, service, connection);
+    connection.attachment(registration);
+    if (role == Role.AGENT) {
+      service.addAgent(registration);
+      counters.increment(Counter.AGENTS_REGISTERED);
+      LOG.info(
+          "Agent registered for service '{}': conn#{} from {} (Agents now: {})",
+          service.displayName,
+          connection.id(),
+          connection.peerAddress(),
+          service.agentCount);
+      return registration;
+    }
+    Registration old = service.connector;
+    service.connector = registration;
+    counters.increment(Counter.CONNECTORS_REGISTERED);
+    LOG.info(
+        "Connector registered for service '{}': conn#{} from {}",
+        service.displayName,
+        connection.id(),
+        connection.peerAddress());
+    if (old != null) {
+      old.ended = true;
+      old.replaced = true;
+      counters.increment(Counter.CONNECTORS_REPLACED);
+      LOG.info(
+          "Connector conn#{} for service '{}' replaced by conn#{}",
+          old.connection.id(),
+          service.displayName,
+          connection.id());
+      // Last: the connection layer may report the close (onClosed → unregister) synchronously.
+      old.connection.close(RelayApplication.ERROR_REPLACED, "replaced");
+    }
+    return registration;
+  }
+
+  /** Registers by a service id string (allocates; for tests and tools). */
+  public Registration register(ClientConnection connection, Role role, String serviceId) {
+    byte[] id = serviceId.getBytes(StandardCharsets.UTF_8);
+    if (id.length < 1 || id.length > RegisterMessage.MAX_ID_LENGTH) {
+      throw new IllegalArgumentException("service id must be 1..255 UTF-8 bytes");
+    }
+    return register(connection, role, new UnsafeBuffer(id), 0, id.length);
+  }
+
+  /**
+   * Ends {@code connection}'s registration, if any: a Connector leaves its service without one, an
+   * Agent's learned addresses are forgotten, and an emptied service is removed. Idempotent.
+   *
+   * @return the registration that ended, or null if the connection was not registered
+   */
+  public Registration unregister(ClientConnection connection) {
+    Registration registration = registrationOf(connection);
+    if (registration == null) {
+      return null;
+    }
+    connection.attachment(null);
+    counters.increment(Counter.REGISTRATIONS_ENDED);
+    if (registration.ended) {
+      return registration; // a replaced Connector: already out of its service
+    }
+    registration.ended = true;
+    Service service = registration.service;
+    if (registration.role == Role.AGENT) {
+      service.removeAgent(registration);
+      forgetLearned(registration);
+    } else if (service.connector == registration) {
+      service.connector = null;
+    }
+    if (service.isEmpty()) {
+      removeService(service);
+    }
+    return registration;
+  }
+
+  /** The connection's registration, or null if it has not registered (or it ended). */
+  public static Registration registrationOf(ClientConnection connection) {
+    Object attachment = connection.attachment();
+    return attachment instanceof Registration ? (Registration) attachment : null;
+  }
+
+  /** The Connector for the service id in {@code buffer[offset, offset + length)}, or null. */
+  public ClientConnection lookupConnector(DirectBuffer buffer, int offset, int length) {
+    Service service = find(hash(buffer, offset, length), buffer, offset, length);
+    return service == null || service.connector == null ? null : service.connector.connection;
+  }
+
+  /** The Connector for {@code serviceId}, or null (allocates; for tests and tools). */
+  public ClientConnection lookupConnector(String serviceId) {
+    byte[] id = serviceId.getBytes(StandardCharsets.UTF_8);
+    return lookupConnector(new UnsafeBuffer(id), 0, id.length);
+  }
+
+  /**
+   * The Agent that should receive the IP packet {@code packet[offset, offset + length)} from {@code
+   * connector}: the service's only Agent, or with several the one whose earlier packets carried an
+   * inner source address equal to this packet's inner destination address.
+   *
+   * @return the Agent's connection, or null (not a registered Connector, no Agent, no match)
+   */
+  public ClientConnection lookupPairedAgent(
+      ClientConnection connector, DirectBuffer packet, int offset, int length) {
+    Registration registration = registrationOf(connector);
+    if (registration == null || registration.ended || registration.role != Role.CONNECTOR) {
+      return null;
+    }
+    Registration agent = pairedAgent(registration.service, packet, offset, length);
+    return agent == null ? null : agent.connection;
+  }
+
+  /** See {@link #lookupPairedAgent}; {@code service} is the Connector's. */
+  static Registration pairedAgent(Service service, DirectBuffer packet, int offset, int length) {
+    int count = service.agentCount;
+    if (count == 0) {
+      return null;
+    }
+    if (count == 1) {
+      return service.agents[0];
+    }
+    int version = (packet.getByte(offset) & 0xff) >>> 4;
+    if (version == 4 && length >= IPV4_HEADER) {
+      return service.ipv4.get(packet.getInt(offset + IPV4_DST, ByteOrder.BIG_ENDIAN));
+    }
+    if (version == 6 && length >= IPV6_HEADER) {
+      return service.ipv6.get(
+          packet.getLong(offset + IPV6_DST, ByteOrder.BIG_ENDIAN),
+          packet.getLong(offset + IPV6_DST + 8, ByteOrder.BIG_ENDIAN));
+    }
+    return null;
+  }
+
+  /**
+   * Learns the inner source address of the IP packet {@code packet[offset, offset + length)} sent
+   * by {@code agent}: the address now belongs to this Agent (the latest sender wins). Each Agent
+   * remembers at most {@link Registration#MAX_LEARNED} addresses; beyond that its oldest is
+   * forgotten. Packets that are not IPv4/IPv6 or too short for their header teach nothing.
+   */
+  void learn(Registration agent, DirectBuffer packet, int offset, int length) {
+    int version = (packet.getByte(offset) & 0xff) >>> 4;
+    Service service = agent.service;
+    if (version == 4 && length >= IPV4_HEADER) {
+      int source = packet.getInt(offset + IPV4_SRC, ByteOrder.BIG_ENDIAN);
+      if (service.ipv4.get(source) != agent) {
+        service.ipv4.put(source, agent);
+        counters.increment(Counter.AGENT_ADDRESSES_LEARNED);
+        if (!agent.remembers(Registration.KIND_IPV4, 0, source)) {
+          remember(agent, Registration.KIND_IPV4, 0, source);
+        }
+      }
+    } else if (version == 6 && length >= IPV6_HEADER) {
+      long hi = packet.getLong(offset + IPV6_SRC, ByteOrder.BIG_ENDIAN);
+      long lo = packet.getLong(offset + IPV6_SRC + 8, ByteOrder.BIG_ENDIAN);
+      if (service.ipv6.get(hi, lo) != agent) {
+        service.ipv6.put(hi, lo, agent);
+        counters.increment(Counter.AGENT_ADDRESSES_LEARNED);
+        if (!agent.remembers(Registration.KIND_IPV6, hi, lo)) {
+          remember(agent, Registration.KIND_IPV6, hi, lo);
+        }
+      }
+    }
+  }
+
+  private void remember(Registration agent, byte kind, long hi, long lo) {
+    int slot;
+    if (agent.learnedCount < Registration.MAX_LEARNED) {
+      slot = agent.learnedCount++;
+    } else {
+      slot = agent.learnedNext;
+      agent.learnedNext = (slot + 1) % Registration.MAX_LEARNED;
+      forget(agent, agent.learnedKind[slot], agent.learnedHi[slot], agent.learnedLo[slot]);
+      counters.increment(Counter.AGENT_ADDRESSES_EVICTED);
+    }
+    agent.learnedKind[slot] = kind;
+    agent.learnedHi[slot] = hi;
+    agent.learnedLo[slot] = lo;
+  }
+
+  private static void forget(Registration agent, byte kind, long hi, long lo) {
+    Service service = agent.service;
+    if (kind == Registration.KIND_IPV4) {
+      int address = (int) lo;
+      if (service.ipv4.get(address) == agent) {
+        service.ipv4.remove(address);
+      }
+    } else {
+      service.ipv6.removeIfOwner(hi, lo, agent);
+    }
+  }
+
+  private static void forgetLearned(Registration agent) {
+    for (int i = 0; i < agent.learnedCount; i++) {
+      forget(agent, agent.learnedKind[i], agent.learnedHi[i], agent.learnedLo[i]);
+    }
+    agent.learnedCount = 0;
+    agent.learnedNext = 0;
+  }
+
+  /** How many service ids have at least one registered client. */
+  public int serviceCount() {
+    return serviceCount;
+  }
+
+  /** True when nothing is registered. */
+  public boolean isEmpty() {
+    return serviceCount == 0;
+  }
+
+  /** How many Agents are registered for {@code serviceId} (allocates; tests and tools). */
+  public int agentCount(String serviceId) {
+    Service service = find(serviceId);
+    return service == null ? 0 : service.agentCount;
+  }
+
+  /** How many inner addresses are bound to Agents of {@code serviceId} (tests and tools). */
+  public int learnedAddressCount(String serviceId) {
+    Service service = find(serviceId);
+    return service == null ? 0 : service.ipv4.size() + service.ipv6.size();
+  }
+
+  private Service find(String serviceId) {
+    byte[] id = serviceId.getBytes(StandardCharsets.UTF_8);
+    UnsafeBuffer buffer = new UnsafeBuffer(id);
+    return find(hash(buffer, 0, id.length), buffer, 0, id.length);
+  }
+
+  private Service find(long hash, DirectBuffer buffer, int offset, int length) {
+    for (Service s = services.get(hash); s != null; s = s.next) {
+      if (s.idEquals(buffer, offset, length)) {
+        return s;
+      }
+    }
+    return null;
+  }
+
+  private void removeService(Service service) {
+    Service head = services.get(service.hash);
+    if (head == service) {
+      if (service.next == null) {
+        services.remove(service.hash);
+      } else {
+        services.put(service.hash, service.next);
+      }
+    } else {
+      for (Service s = head; s != null; s = s.next) {
+        if (s.next == service) {
+          s.next = service.next;
+          break;
+        }
+      }
+    }
+    service.next = null;
+    service.ipv4.clear();
+    service.ipv6.clear();
+    serviceCount--;
+  }
+
+  /** A seeded 64-bit hash of the id bytes (FNV-1a steps, then a murmur3 finalizer). */
+  private long hash(DirectBuffer buffer, int offset, int length) {
+    long h = seed ^ length;
+    for (int i = 0; i < length; i++) {
+      h = (h ^ (buffer.getByte(offset + i) & 0xff)) * 0x100000001b3L;
+    }
+    h ^= h >>> 33;
+    h *= 0xff51afd7ed558ccdL;
+    h ^= h >>> 33;
+    h *= 0xc4ceb9fe1a85ec53L;
+    h ^= h >>> 33;
+    return h & hashMask;
+  }
+
+  /** The id as text for logs: decoded once, control and format characters escaped. */
+  private static String displayName(byte[] id) {
+    String s = new String(id, StandardCharsets.UTF_8);
+    StringBuilder sb = null;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean unsafe =
+          Character.isISOControl(c)
+              || Character.getType(c) == Character.FORMAT
+              || c == '\u2028'
+              || c == '\u2029';
+      if (unsafe && sb == null) {
+        sb = new StringBuilder(s.length() + 16).append(s, 0, i);
+      }
+      if (sb != null) {
+        if (unsafe) {
+          sb.append(String.format("\\u%04x", (int) c));
+        } else {
+          sb.append(c);
+        }
+      }
+    }
+    return sb == null ? s : sb.toString();
+  }
+}

@@ -1,0 +1,73 @@
+package dev.ztna.server.relay;
+
+import java.util.Arrays;
+import org.agrona.DirectBuffer;
+import org.agrona.collections.Int2ObjectHashMap;
+
+/**
+ * One service id's entry in the {@link Registry}: the interned id, its Connector, its Agents and
+ * the inner addresses learned from them. Created when the first client registers for the id and
+ * removed when the last one leaves.
+ */
+final class Service {
+  final long hash;
+  final byte[] id;
+
+  /** The id for logs: decoded once, control characters escaped. */
+  final String displayName;
+
+  /** The next service whose id has the same 64-bit hash (a collision chain; almost always null). */
+  Service next;
+
+  Registration connector;
+  Registration[] agents = new Registration[2];
+  int agentCount;
+
+  /** Inner IPv4 source address (as an int) → the Agent that last sent from it. */
+  final Int2ObjectHashMap<Registration> ipv4 = new Int2ObjectHashMap<>();
+
+  /** Inner IPv6 source address → the Agent that last sent from it. */
+  final Ipv6AddressTable ipv6 = new Ipv6AddressTable();
+
+  Service(long hash, byte[] id, String displayName) {
+    this.hash = hash;
+    this.id = id;
+    this.displayName = displayName;
+  }
+
+  boolean isEmpty() {
+    return connector == null && agentCount == 0;
+  }
+
+  void addAgent(Registration agent) {
+    if (agentCount == agents.length) {
+      agents = Arrays.copyOf(agents, agentCount * 2);
+    }
+    agent.agentIndex = agentCount;
+    agents[agentCount++] = agent;
+  }
+
+  void removeAgent(Registration agent) {
+    int i = agent.agentIndex;
+    if (i < 0 || i >= agentCount || agents[i] != agent) {
+      return;
+    }
+    Registration last = agents[--agentCount];
+    agents[i] = last;
+    last.agentIndex = i;
+    agents[agentCount] = null;
+    agent.agentIndex = -1;
+  }
+
+  boolean idEquals(DirectBuffer buffer, int offset, int length) {
+    if (id.length != length) {
+      return false;
+    }
+    for (int i = 0; i < length; i++) {
+      if (id[i] != buffer.getByte(offset + i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,36 @@
+package dev.ztna.server.interop;
+
+import dev.ztna.server.certs.ServerCredentials;
+import dev.ztna.server.loop.Application;
+import dev.ztna.server.loop.ServerConfig;
+import dev.ztna.server.loop.TestCredentials;
+import dev.ztna.server.loop.ZtnaServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * Starts a server on 127.0.0.1 with the back-off idle strategy (two cores are enough for tests).
+ */
+final class ServerFixture {
+  private ServerFixture() {}
+
+  static ZtnaServer start(Application app) throws IOException {
+    return start(app, TestCredentials.ec(), b -> b);
+  }
+
+  static ZtnaServer start(
+      Application app, ServerCredentials credentials, UnaryOperator<ServerConfig.Builder> tweak)
+      throws IOException {
+    ServerConfig.Builder b =
+        ServerConfig.builder()
+            .listen(List.of(new InetSocketAddress(ServerFixture.loopback(), 0)))
+            .idleKind(ServerConfig.IdleKind.BACKOFF);
+    return ZtnaServer.start(tweak.apply(b).build(), credentials, app);
+  }
+
+  static java.net.InetAddress loopback() {
+    return java.net.InetAddress.getLoopbackAddress();
+  }
+}

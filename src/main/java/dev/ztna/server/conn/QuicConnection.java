@@ -172,6 +172,7 @@ public final class QuicConnection {
   private final int[] peerCidLen;
   private final long[] peerCidSeq;
   private final boolean[] peerCidUsed;
+  private final byte[] peerTokens;
   private int peerCur;
   private long peerRetirePriorTo;
   private final byte[] dcid = new byte[20];
@@ -319,6 +320,7 @@ public final class QuicConnection {
     this.peerCidLen = new int[limit];
     this.peerCidSeq = new long[limit];
     this.peerCidUsed = new boolean[limit];
+    this.peerTokens = new byte[limit * StatelessResetTokens.TOKEN_LENGTH];
     System.arraycopy(clientScid, 0, peerCids, 0, clientScid.length);
     peerCidLen[0] = clientScid.length;
     peerCidUsed[0] = true;
@@ -491,6 +493,10 @@ public final class QuicConnection {
     long pn = keys.unprotect(buf, start, pnOff, end, tracker.largest());
     if (pn < 0) {
       packetsDropped++;
+      if (space == PacketNumberSpace.APPLICATION && isStatelessReset(buf, start, end)) {
+        // RFC 9000 §10.3.1: the peer lost its state; enter the draining period silently.
+        enterDrainingAfterReset(now);
+      }
       return;
     }
     int first = keys.lastFirstByte();
@@ -1174,6 +1180,11 @@ public final class QuicConnection {
           now);
     }
     inBuf.getBytes(cOff, peerCids, free * 20, len);
+    inBuf.getBytes(
+        reader.resetTokenOffset(),
+        peerTokens,
+        free * StatelessResetTokens.TOKEN_LENGTH,
+        StatelessResetTokens.TOKEN_LENGTH);
     peerCidLen[free] = len;
     peerCidSeq[free] = seq;
     peerCidUsed[free] = true;
@@ -1845,6 +1856,41 @@ public final class QuicConnection {
     closeErrorCode = code;
     closeApplication = app;
     notifyClosed(code, app, true, "closed by peer");
+  }
+
+  /** Whether the packet ends with a stateless reset token the peer issued (RFC 9000 §10.3.1). */
+  private boolean isStatelessReset(byte[] buf, int start, int end) {
+    if (end - start < 21) {
+      return false;
+    }
+    int t = end - StatelessResetTokens.TOKEN_LENGTH;
+    for (int i = 0; i < peerCidUsed.length; i++) {
+      if (!peerCidUsed[i] || peerCidSeq[i] == 0) {
+        continue; // sequence 0 (the client's Initial SCID) carries no token
+      }
+      int off = i * StatelessResetTokens.TOKEN_LENGTH;
+      int diff = 0;
+      for (int k = 0; k < StatelessResetTokens.TOKEN_LENGTH; k++) {
+        diff |= buf[t + k] ^ peerTokens[off + k];
+      }
+      if (diff == 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void enterDrainingAfterReset(long now) {
+    if (state >= ST_CLOSING) {
+      return;
+    }
+    state = ST_DRAINING;
+    closeEnd = now + 3 * rtt.pto(true);
+    dgCount = 0;
+    closeErrorCode = 0;
+    closeApplication = false;
+    closeReason = "stateless reset";
+    notifyClosed(0, false, true, "stateless reset");
   }
 
   private void notifyClosed(long code, boolean app, boolean byPeer, String reason) {

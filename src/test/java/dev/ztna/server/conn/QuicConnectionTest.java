@@ -340,6 +340,32 @@ class QuicConnectionTest {
   }
 
   @Test
+  void statelessResetFromThePeerDrains() {
+    Harness h = established(63);
+    UnsafeBuffer b = new UnsafeBuffer(new byte[64]);
+    byte[] token = pattern(16, 77);
+    int n =
+        FrameWriter.writeNewConnectionId(
+            b, 0, 1, 0, new UnsafeBuffer(pattern(8, 5)), 0, 8, new UnsafeBuffer(token), 0);
+    h.client.queueFrames(java.util.Arrays.copyOf(b.byteArray(), n));
+    h.step();
+    assertEquals(0, h.closedCalls);
+    // A stateless reset: looks like a short header packet, ends with the token (§10.3).
+    byte[] reset = new byte[43];
+    new java.util.Random(5).nextBytes(reset);
+    reset[0] = (byte) (0x40 | (reset[0] & 0x3f));
+    System.arraycopy(token, 0, reset, reset.length - 16, 16);
+    h.toServer(reset);
+    assertEquals(1, h.closedCalls);
+    assertTrue(h.closedByPeer);
+    assertEquals("stateless reset", h.closedReason);
+    assertEquals(0, h.conn.pollDatagram(h.out, 0, h.now));
+    h.advance();
+    assertTrue(h.conn.isClosed());
+    assertTrue(h.routed.isEmpty());
+  }
+
+  @Test
   void pathChangeIsValidatedThenAdopted() {
     Harness h = established(71);
     h.clientAddr = Harness.CLIENT2;

@@ -31,6 +31,13 @@ public final class ConnectionConfig {
   /** Capacity of the per-connection DATAGRAM send queue. */
   public final int maxDatagramQueue;
 
+  /**
+   * Offer the QUIC address-discovery extension (draft-ietf-quic-address-discovery, transport
+   * parameter 0x9f81a176 with value 0: "willing to provide"): peers that ask for observations get
+   * OBSERVED_ADDRESS frames.
+   */
+  public final boolean addressDiscovery;
+
   /** Outstanding sent packets tracked per packet number space (power of two). */
   public final int sentPacketCapacity;
 
@@ -48,6 +55,7 @@ public final class ConnectionConfig {
     this.initialMaxStreamsUni = b.initialMaxStreamsUni;
     this.activeConnectionIdLimit = b.activeConnectionIdLimit;
     this.maxDatagramQueue = b.maxDatagramQueue;
+    this.addressDiscovery = b.addressDiscovery;
     this.sentPacketCapacity = b.sentPacketCapacity;
     this.tls = b.tls;
     this.cids = b.cids;
@@ -70,6 +78,7 @@ public final class ConnectionConfig {
     private long initialMaxStreamsUni = 100;
     private int activeConnectionIdLimit = 4;
     private int maxDatagramQueue = 64;
+    private boolean addressDiscovery = true;
     private int sentPacketCapacity = 256;
     private final TlsServerConfig tls;
     private final ConnectionIdGenerator cids;
@@ -134,6 +143,11 @@ public final class ConnectionConfig {
         throw new IllegalArgumentException("active_connection_id_limit " + v);
       }
       activeConnectionIdLimit = v;
+      return this;
+    }
+
+    public Builder addressDiscovery(boolean v) {
+      addressDiscovery = v;
       return this;
     }
 

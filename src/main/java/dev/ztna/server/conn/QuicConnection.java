@@ -79,6 +79,13 @@ public final class QuicConnection {
   private static final int F_MAX_STREAM_DATA = 16;
   private static final int F_RETIRE_CID = 32;
   private static final int F_ACK = 64;
+  private static final int F_OBSERVED_ADDRESS = 128;
+
+  /** draft-ietf-quic-address-discovery transport parameter values. */
+  private static final long AD_PROVIDE_ONLY = 0;
+
+  private static final long AD_RECEIVE_ONLY = 1;
+  private static final long AD_BOTH = 2;
 
   private static final int PENDING_STREAMS = 16;
   private static final int PENDING_RETIRES = 16;
@@ -199,6 +206,15 @@ public final class QuicConnection {
   private int state = ST_HANDSHAKE;
   private boolean handshakeCompletePending;
   private boolean handshakeDonePending;
+
+  // Address discovery (draft-ietf-quic-address-discovery): the peer asked for observations.
+  private boolean observedAddressWanted;
+  private boolean observedAddressPending;
+  private long observedAddressSequence = -1;
+  private final byte[] observedIp = new byte[16];
+  private final UnsafeBuffer observedIpView = new UnsafeBuffer(observedIp);
+  private int observedIpLength;
+  private int observedPort;
   private boolean handshakeDoneAcked;
   private boolean maxDataPending;
   private boolean maxStreamsBidiPending;
@@ -978,6 +994,9 @@ public final class QuicConnection {
     peerMaxDatagramFrame = peerTp.maxDatagramFrameSize;
     peerAckDelayExponent = peerTp.ackDelayExponent;
     peerActiveCidLimit = peerTp.activeConnectionIdLimit;
+    observedAddressWanted =
+        cfg.addressDiscovery
+            && (peerTp.addressDiscovery == AD_RECEIVE_ONLY || peerTp.addressDiscovery == AD_BOTH);
     rtt.setMaxAckDelay(peerTp.maxAckDelay * 1_000_000L);
     long peerIdle = peerTp.maxIdleTimeout;
     long ours = cfg.idleTimeoutMs;
@@ -1008,6 +1027,9 @@ public final class QuicConnection {
     tp.maxAckDelay = MAX_ACK_DELAY_MS;
     tp.activeConnectionIdLimit = cfg.activeConnectionIdLimit;
     tp.maxDatagramFrameSize = cfg.maxDatagramFrameSize;
+    if (cfg.addressDiscovery) {
+      tp.addressDiscovery = AD_PROVIDE_ONLY;
+    }
     byte[] out = new byte[tp.encodedLength()];
     tp.encode(new UnsafeBuffer(out), 0);
     return out;
@@ -1031,6 +1053,7 @@ public final class QuicConnection {
     discardSpace(PacketNumberSpace.HANDSHAKE);
     loss.setHandshakeConfirmed();
     handshakeDonePending = true;
+    observeAddress(peer);
     amp.markValidated();
     if (aliasRouted) {
       aliasRouted = false;
@@ -1234,6 +1257,42 @@ public final class QuicConnection {
     }
   }
 
+  /**
+   * Records a new observation of the peer's address and, if the peer negotiated address discovery,
+   * schedules an OBSERVED_ADDRESS frame with the next sequence number (rare: handshake completion
+   * and validated path changes; extracting the address bytes allocates).
+   */
+  private void observeAddress(InetSocketAddress address) {
+    if (!observedAddressWanted || address == null || address.getAddress() == null) {
+      return;
+    }
+    byte[] raw = address.getAddress().getAddress();
+    if (raw.length == 16 && isIpv4Mapped(raw)) {
+      System.arraycopy(raw, 12, observedIp, 0, 4);
+      observedIpLength = 4;
+    } else {
+      System.arraycopy(raw, 0, observedIp, 0, raw.length);
+      observedIpLength = raw.length;
+    }
+    observedPort = address.getPort();
+    observedAddressSequence++;
+    observedAddressPending = true;
+  }
+
+  private static boolean isIpv4Mapped(byte[] raw) {
+    for (int i = 0; i < 10; i++) {
+      if (raw[i] != 0) {
+        return false;
+      }
+    }
+    return raw[10] == (byte) 0xff && raw[11] == (byte) 0xff;
+  }
+
+  /** True when the peer negotiated address discovery (draft-ietf-quic-address-discovery). */
+  public boolean addressDiscoveryNegotiated() {
+    return observedAddressWanted;
+  }
+
   private void onPathResponse(long data, long now) {
     if (candidate != null && data == candidateChallenge) {
       InetSocketAddress validated = candidate;
@@ -1244,6 +1303,7 @@ public final class QuicConnection {
       candidateChallengeDeadline = PacketNumberSpace.NO_TIME;
       if (migrate) {
         peer = validated;
+        observeAddress(validated);
         LOG.debug("path to {} validated, migrating", validated);
         listener.onAddressChanged(this, validated);
       }
@@ -1352,6 +1412,7 @@ public final class QuicConnection {
       return p != null && !p.isEmpty() && loss.canSend(space, 1200);
     }
     if (handshakeDonePending
+        || observedAddressPending
         || maxDataPending
         || maxStreamsBidiPending
         || maxStreamsUniPending
@@ -1456,6 +1517,20 @@ public final class QuicConnection {
         pos += FrameWriter.writeHandshakeDone(outBuf, pos);
         handshakeDonePending = false;
         flags |= F_HANDSHAKE_DONE;
+        ackEliciting = true;
+      }
+      if (observedAddressPending && limit - pos > 4 + 8 + 16 + 2) {
+        pos +=
+            FrameWriter.writeObservedAddress(
+                outBuf,
+                pos,
+                observedAddressSequence,
+                observedIpView,
+                0,
+                observedIpLength,
+                observedPort);
+        observedAddressPending = false;
+        flags |= F_OBSERVED_ADDRESS;
         ackEliciting = true;
       }
       if (pathResponsePending && limit - pos > 9) {
@@ -2170,6 +2245,10 @@ public final class QuicConnection {
       }
       if ((flags & F_HANDSHAKE_DONE) != 0 && !handshakeDoneAcked) {
         handshakeDonePending = true;
+      }
+      if ((flags & F_OBSERVED_ADDRESS) != 0) {
+        // Resend the newest observation (a lost older one is superseded by it).
+        observedAddressPending = true;
       }
       if ((flags & F_MAX_DATA) != 0) {
         maxDataPending = true;

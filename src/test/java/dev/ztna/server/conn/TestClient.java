@@ -76,6 +76,13 @@ final class TestClient {
   final List<Long> newCidSeqs = new ArrayList<>();
   final List<Long> ackedByServer = new ArrayList<>();
   final List<Long> pathChallenges = new ArrayList<>();
+
+  /**
+   * OBSERVED_ADDRESS frames received (draft-ietf-quic-address-discovery): sequence, address, port.
+   */
+  record Observation(long sequence, java.net.InetSocketAddress address) {}
+
+  final List<Observation> observations = new ArrayList<>();
   final List<Long> maxStreamData = new ArrayList<>();
   final List<Long> maxData = new ArrayList<>();
   final List<Long> maxStreams = new ArrayList<>();
@@ -463,6 +470,17 @@ final class TestClient {
         b.getBytes(r.cidOffset(), c);
         newCids.add(c);
         newCidSeqs.add(r.sequence());
+      } else if (FrameType.isObservedAddress(t)) {
+        byte[] ip = new byte[r.addressLength()];
+        b.getBytes(r.addressOffset(), ip);
+        try {
+          observations.add(
+              new Observation(
+                  r.sequence(),
+                  new java.net.InetSocketAddress(java.net.InetAddress.getByAddress(ip), r.port())));
+        } catch (java.net.UnknownHostException e) {
+          throw new IllegalStateException(e);
+        }
       } else if (t == FrameType.PATH_CHALLENGE) {
         pathChallenges.add(r.pathData());
         if (autoPathResponse) {

@@ -28,6 +28,11 @@ final class QuicheClient implements AutoCloseable {
   private final Channel udp;
 
   QuicheClient(long idleTimeoutMs) throws InterruptedException {
+    this(idleTimeoutMs, new InetSocketAddress("127.0.0.1", 0));
+  }
+
+  /** A client whose UDP socket is bound to {@code bind} (e.g. {@code [::1]:0} for IPv6). */
+  QuicheClient(long idleTimeoutMs, InetSocketAddress bind) throws InterruptedException {
     QuicSslContext ssl =
         QuicSslContextBuilder.forClient()
             .trustManager(InsecureTrustManagerFactory.INSTANCE)
@@ -53,7 +58,7 @@ final class QuicheClient implements AutoCloseable {
             .option(ChannelOption.SO_RCVBUF, FaultProxy.SOCKET_BUFFER_BYTES)
             .option(ChannelOption.SO_SNDBUF, FaultProxy.SOCKET_BUFFER_BYTES)
             .handler(codec)
-            .bind(new InetSocketAddress("127.0.0.1", 0))
+            .bind(bind)
             .sync()
             .channel();
   }

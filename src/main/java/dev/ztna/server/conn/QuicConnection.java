@@ -561,7 +561,9 @@ public final class QuicConnection {
         discardSpace(PacketNumberSpace.INITIAL); // RFC 9001 §4.9.1
       }
     }
-    if (space == PacketNumberSpace.APPLICATION && !fromPeer && from != null) {
+    // Re-check against the current peer: this very packet may have completed the migration to
+    // `from` (its PATH_RESPONSE), and must not start a second validation of the same address.
+    if (space == PacketNumberSpace.APPLICATION && !fromPeer && from != null && !from.equals(peer)) {
       onPacketFromNewAddress(from, res == 2, pn == tracker.largest(), now);
     }
   }
@@ -1600,7 +1602,11 @@ public final class QuicConnection {
         }
       }
     }
-    if (!ackEliciting && loss.probesPending() > 0 && loss.ptoSpace() == space && limit - pos > 1) {
+    if (!ackEliciting
+        && loss.probesPending() > 0
+        && loss.ptoSpace() == space
+        && !loss.isFull(space)
+        && limit - pos > 1) {
       pos += FrameWriter.writePing(outBuf, pos);
       ackEliciting = true;
     }

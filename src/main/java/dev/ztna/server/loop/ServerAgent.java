@@ -133,6 +133,7 @@ public final class ServerAgent
   private long resetBudget = STATELESS_RESETS_PER_MS * 100L;
   private long resetBudgetNanos;
   private long now;
+  private long lastFailureLogNanos = Long.MIN_VALUE / 2;
   private volatile boolean shutdownRequested;
   private boolean shuttingDown;
 
@@ -330,8 +331,12 @@ public final class ServerAgent
     }
     ServerConnection sc = connections.get(rx, header.dcidOffset(), header.dcidLength());
     if (sc != null) {
-      sc.quic.onDatagram(rx, 0, len, from, now);
-      markDirty(sc);
+      try {
+        sc.quic.onDatagram(rx, 0, len, from, now);
+        markDirty(sc);
+      } catch (RuntimeException e) {
+        abort(sc, e);
+      }
       return;
     }
     if (type == PacketHeaderFlyweight.TYPE_INITIAL) {
@@ -456,8 +461,12 @@ public final class ServerAgent
     if (LOG.isDebugEnabled()) {
       LOG.debug("{} accepted from {} (retry {})", sc, from, retried);
     }
-    quic.onDatagram(rx, 0, len, from, now);
-    markDirty(sc);
+    try {
+      quic.onDatagram(rx, 0, len, from, now);
+      markDirty(sc);
+    } catch (RuntimeException e) {
+      abort(sc, e);
+    }
   }
 
   private void sendRetry(UdpEndpoint endpoint, InetSocketAddress from) {
@@ -559,11 +568,31 @@ public final class ServerAgent
       dirty[i] = null;
       sc.dirty = false;
       if (!sc.freed) {
-        flushed += flushConnection(sc);
+        try {
+          flushed += flushConnection(sc);
+        } catch (RuntimeException e) {
+          abort(sc, e);
+        }
       }
     }
     dirtyCount = 0;
     return flushed;
+  }
+
+  /**
+   * A connection threw (a bug, never a peer's input by design): it alone is dropped — freed without
+   * ceremony, its CIDs unrouted — so that no other connection is disturbed. Counted and logged (at
+   * most one stack trace per second).
+   */
+  private void abort(ServerConnection sc, RuntimeException e) {
+    counters.increment(Counter.CONNECTION_FAILURES);
+    if (now - lastFailureLogNanos > 1_000_000_000L) {
+      lastFailureLogNanos = now;
+      LOG.error("{} failed and is dropped", sc, e);
+    }
+    if (!sc.freed) {
+      free(sc);
+    }
   }
 
   private int flushConnection(ServerConnection sc) {
@@ -675,8 +704,12 @@ public final class ServerAgent
       sc.timerId = -1;
       sc.deadline = NO_DEADLINE;
       this.now = now;
-      sc.quic.onTimeout(now);
-      markDirty(sc);
+      try {
+        sc.quic.onTimeout(now);
+        markDirty(sc);
+      } catch (RuntimeException e) {
+        abort(sc, e);
+      }
     }
     return true;
   }

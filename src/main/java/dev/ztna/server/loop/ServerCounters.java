@@ -28,6 +28,7 @@ public final class ServerCounters extends CounterSet<ServerCounters.Counter> {
     CONNECTIONS_CLOSED("connections_closed"),
     CONNECTIONS_FREED("connections_freed"),
     CID_COLLISIONS("cid_collisions"),
+    CONNECTION_FAILURES("connection_failures"),
     CONNECTED_SOCKET_FAILURES("connected_socket_failures"),
     STATELESS_RESET_SENT("stateless_reset_sent"),
     DROP_STATELESS_RESET_TOO_SMALL("drop_stateless_reset_trigger_too_small"),

@@ -12,6 +12,13 @@ public final class UdpEndpoint implements AutoCloseable {
   /** Socket buffer size asked of the kernel: loopback load tests overflow the 208 KiB default. */
   public static final int SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 
+  /**
+   * Buffer size asked for each connection's connected socket: bursts from one peer must not
+   * overflow the kernel's default (about 208 KiB) while the loop serves others; the kernel caps it
+   * at net.core.rmem_max.
+   */
+  public static final int CONNECTED_SOCKET_BUFFER_BYTES = 1024 * 1024;
+
   private final DatagramChannel channel;
   private final InetSocketAddress localAddress;
 
@@ -59,6 +66,8 @@ public final class UdpEndpoint implements AutoCloseable {
     try {
       ch.configureBlocking(false);
       ch.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+      ch.setOption(StandardSocketOptions.SO_RCVBUF, CONNECTED_SOCKET_BUFFER_BYTES);
+      ch.setOption(StandardSocketOptions.SO_SNDBUF, CONNECTED_SOCKET_BUFFER_BYTES);
       ch.bind(localAddress);
       ch.connect(peer);
       return ch;

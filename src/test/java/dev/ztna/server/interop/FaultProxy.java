@@ -43,7 +43,7 @@ import java.util.function.Predicate;
  * (no busy spinning). Every socket asks for 4 MiB send and receive buffers. {@link #close()} stops
  * the thread and closes every socket.
  */
-final class FaultProxy implements AutoCloseable {
+public final class FaultProxy implements AutoCloseable {
 
   /** Which way a datagram travels. */
   enum Direction {
@@ -77,7 +77,7 @@ final class FaultProxy implements AutoCloseable {
   private volatile Throwable failure;
 
   /** Starts a proxy toward {@code server} on 127.0.0.1 with an ephemeral client-facing port. */
-  FaultProxy(InetSocketAddress server, long seed) throws IOException {
+  public FaultProxy(InetSocketAddress server, long seed) throws IOException {
     this.server = server;
     this.seed = seed;
     policies[0] = new Policy(new Random(seed));
@@ -98,7 +98,7 @@ final class FaultProxy implements AutoCloseable {
   }
 
   /** Where clients must send to. */
-  InetSocketAddress clientFacingAddress() {
+  public InetSocketAddress clientFacingAddress() {
     return clientFacingAddress;
   }
 
@@ -150,18 +150,18 @@ final class FaultProxy implements AutoCloseable {
   }
 
   /** The client source addresses seen so far. */
-  List<InetSocketAddress> clients() {
+  public List<InetSocketAddress> clients() {
     return new ArrayList<>(sessions.keySet());
   }
 
   /** The address the server currently sees for {@code client}, or null if none yet. */
-  InetSocketAddress upstreamAddressOf(InetSocketAddress client) {
+  public InetSocketAddress upstreamAddressOf(InetSocketAddress client) {
     Session s = sessions.get(client);
     return s == null ? null : s.upstreamAddress;
   }
 
   /** The only client seen so far (fails if there is not exactly one). */
-  InetSocketAddress onlyClient() {
+  public InetSocketAddress onlyClient() {
     List<InetSocketAddress> all = clients();
     if (all.size() != 1) {
       throw new IllegalStateException("expected exactly one client, have " + all);
@@ -173,7 +173,7 @@ final class FaultProxy implements AutoCloseable {
    * NAT rebinding: replaces the upstream socket of {@code client} with one on a fresh port and
    * closes the old one. Returns the new address the server will see.
    */
-  InetSocketAddress rebind(InetSocketAddress client) {
+  public InetSocketAddress rebind(InetSocketAddress client) {
     CompletableFuture<InetSocketAddress> result = new CompletableFuture<>();
     submit(
         () -> {
@@ -200,12 +200,12 @@ final class FaultProxy implements AutoCloseable {
   }
 
   /** {@link #rebind(InetSocketAddress)} for the only client. */
-  InetSocketAddress rebindOnlyClient() {
+  public InetSocketAddress rebindOnlyClient() {
     return rebind(onlyClient());
   }
 
   /** The first exception the I/O thread died of, if any. */
-  Throwable failure() {
+  public Throwable failure() {
     return failure;
   }
 

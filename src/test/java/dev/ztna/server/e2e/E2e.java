@@ -254,8 +254,8 @@ final class E2e {
   /**
    * One direction of a windowed transfer: {@code packets[i]} carries sequence number i at bytes
    * 4..7; at most {@code window} unacknowledged (not yet received) packets are in flight. Packets
-   * missing for a few seconds are sent again (quiche does not retransmit DATAGRAMs; UDP on loopback
-   * may still drop under load); duplicates (Kwik retransmits DATAGRAM frames) are recognised by
+   * missing for a second are sent again (quiche does not retransmit DATAGRAMs; UDP on loopback may
+   * still drop under load); duplicates (Kwik retransmits DATAGRAM frames) are recognised by
    * sequence number and content.
    */
   static final class Flow {
@@ -310,7 +310,7 @@ final class E2e {
           progress = true;
         }
       }
-      if (!done() && System.nanoTime() - lastProgress > TimeUnit.SECONDS.toNanos(3)) {
+      if (!done() && System.nanoTime() - lastProgress > TimeUnit.SECONDS.toNanos(1)) {
         for (int i = received.nextClearBit(0); i < nextToSend; i = received.nextClearBit(i + 1)) {
           from.send(packets[i]);
           resent++;

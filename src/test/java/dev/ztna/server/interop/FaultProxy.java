@@ -115,11 +115,11 @@ public final class FaultProxy implements AutoCloseable {
     return policies[idx(direction)];
   }
 
-  Policy clientToServer() {
+  public Policy clientToServer() {
     return policy(Direction.CLIENT_TO_SERVER);
   }
 
-  Policy serverToClient() {
+  public Policy serverToClient() {
     return policy(Direction.SERVER_TO_CLIENT);
   }
 
@@ -511,7 +511,7 @@ public final class FaultProxy implements AutoCloseable {
    * The faults applied to one direction. Setters are thread-safe and return {@code this}; a
    * probability of 0 turns that fault off (and then draws no random numbers).
    */
-  static final class Policy {
+  public static final class Policy {
     private final Random random;
     private boolean blackhole;
     private long dropAfter = -1;
@@ -532,7 +532,7 @@ public final class FaultProxy implements AutoCloseable {
      * Drops each datagram with probability {@code probability}, but never more than {@code
      * maxBurst} in a row (the next one after a full burst always passes the loss stage).
      */
-    synchronized Policy loss(double probability, int maxBurst) {
+    public synchronized Policy loss(double probability, int maxBurst) {
       checkProbability(probability);
       if (maxBurst < 1) {
         throw new IllegalArgumentException("maxBurst must be >= 1");
@@ -544,12 +544,12 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     /** Drops each datagram with {@code probability}, no burst limit. */
-    synchronized Policy loss(double probability) {
+    public synchronized Policy loss(double probability) {
       return loss(probability, Integer.MAX_VALUE);
     }
 
     /** Flips one random byte among the first 50 of each datagram with {@code probability}. */
-    synchronized Policy corrupt(double probability) {
+    public synchronized Policy corrupt(double probability) {
       checkProbability(probability);
       corruptProbability = probability;
       return this;
@@ -578,7 +578,7 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     /** Sends each forwarded datagram twice with {@code probability}. */
-    synchronized Policy duplicate(double probability) {
+    public synchronized Policy duplicate(double probability) {
       checkProbability(probability);
       duplicateProbability = probability;
       return this;
@@ -588,14 +588,14 @@ public final class FaultProxy implements AutoCloseable {
      * With {@code probability}, holds a datagram back and sends it right after the next one of the
      * same client in this direction (or after 200 ms if none comes).
      */
-    synchronized Policy reorder(double probability) {
+    public synchronized Policy reorder(double probability) {
       checkProbability(probability);
       reorderProbability = probability;
       return this;
     }
 
     /** Turns every fault off. */
-    synchronized Policy clear() {
+    public synchronized Policy clear() {
       blackhole = false;
       dropAfter = -1;
       dropIf = null;

@@ -43,7 +43,7 @@ import java.util.function.Predicate;
  * (no busy spinning). Every socket asks for 4 MiB send and receive buffers. {@link #close()} stops
  * the thread and closes every socket.
  */
-final class FaultProxy implements AutoCloseable {
+public final class FaultProxy implements AutoCloseable {
 
   /** Which way a datagram travels. */
   enum Direction {
@@ -77,7 +77,7 @@ final class FaultProxy implements AutoCloseable {
   private volatile Throwable failure;
 
   /** Starts a proxy toward {@code server} on 127.0.0.1 with an ephemeral client-facing port. */
-  FaultProxy(InetSocketAddress server, long seed) throws IOException {
+  public FaultProxy(InetSocketAddress server, long seed) throws IOException {
     this.server = server;
     this.seed = seed;
     policies[0] = new Policy(new Random(seed));
@@ -98,7 +98,7 @@ final class FaultProxy implements AutoCloseable {
   }
 
   /** Where clients must send to. */
-  InetSocketAddress clientFacingAddress() {
+  public InetSocketAddress clientFacingAddress() {
     return clientFacingAddress;
   }
 
@@ -115,11 +115,11 @@ final class FaultProxy implements AutoCloseable {
     return policies[idx(direction)];
   }
 
-  Policy clientToServer() {
+  public Policy clientToServer() {
     return policy(Direction.CLIENT_TO_SERVER);
   }
 
-  Policy serverToClient() {
+  public Policy serverToClient() {
     return policy(Direction.SERVER_TO_CLIENT);
   }
 
@@ -150,18 +150,18 @@ final class FaultProxy implements AutoCloseable {
   }
 
   /** The client source addresses seen so far. */
-  List<InetSocketAddress> clients() {
+  public List<InetSocketAddress> clients() {
     return new ArrayList<>(sessions.keySet());
   }
 
   /** The address the server currently sees for {@code client}, or null if none yet. */
-  InetSocketAddress upstreamAddressOf(InetSocketAddress client) {
+  public InetSocketAddress upstreamAddressOf(InetSocketAddress client) {
     Session s = sessions.get(client);
     return s == null ? null : s.upstreamAddress;
   }
 
   /** The only client seen so far (fails if there is not exactly one). */
-  InetSocketAddress onlyClient() {
+  public InetSocketAddress onlyClient() {
     List<InetSocketAddress> all = clients();
     if (all.size() != 1) {
       throw new IllegalStateException("expected exactly one client, have " + all);
@@ -173,7 +173,7 @@ final class FaultProxy implements AutoCloseable {
    * NAT rebinding: replaces the upstream socket of {@code client} with one on a fresh port and
    * closes the old one. Returns the new address the server will see.
    */
-  InetSocketAddress rebind(InetSocketAddress client) {
+  public InetSocketAddress rebind(InetSocketAddress client) {
     CompletableFuture<InetSocketAddress> result = new CompletableFuture<>();
     submit(
         () -> {
@@ -200,12 +200,12 @@ final class FaultProxy implements AutoCloseable {
   }
 
   /** {@link #rebind(InetSocketAddress)} for the only client. */
-  InetSocketAddress rebindOnlyClient() {
+  public InetSocketAddress rebindOnlyClient() {
     return rebind(onlyClient());
   }
 
   /** The first exception the I/O thread died of, if any. */
-  Throwable failure() {
+  public Throwable failure() {
     return failure;
   }
 
@@ -511,7 +511,7 @@ final class FaultProxy implements AutoCloseable {
    * The faults applied to one direction. Setters are thread-safe and return {@code this}; a
    * probability of 0 turns that fault off (and then draws no random numbers).
    */
-  static final class Policy {
+  public static final class Policy {
     private final Random random;
     private boolean blackhole;
     private long dropAfter = -1;
@@ -532,7 +532,7 @@ final class FaultProxy implements AutoCloseable {
      * Drops each datagram with probability {@code probability}, but never more than {@code
      * maxBurst} in a row (the next one after a full burst always passes the loss stage).
      */
-    synchronized Policy loss(double probability, int maxBurst) {
+    public synchronized Policy loss(double probability, int maxBurst) {
       checkProbability(probability);
       if (maxBurst < 1) {
         throw new IllegalArgumentException("maxBurst must be >= 1");
@@ -544,12 +544,12 @@ final class FaultProxy implements AutoCloseable {
     }
 
     /** Drops each datagram with {@code probability}, no burst limit. */
-    synchronized Policy loss(double probability) {
+    public synchronized Policy loss(double probability) {
       return loss(probability, Integer.MAX_VALUE);
     }
 
     /** Flips one random byte among the first 50 of each datagram with {@code probability}. */
-    synchronized Policy corrupt(double probability) {
+    public synchronized Policy corrupt(double probability) {
       checkProbability(probability);
       corruptProbability = probability;
       return this;
@@ -578,7 +578,7 @@ final class FaultProxy implements AutoCloseable {
     }
 
     /** Sends each forwarded datagram twice with {@code probability}. */
-    synchronized Policy duplicate(double probability) {
+    public synchronized Policy duplicate(double probability) {
       checkProbability(probability);
       duplicateProbability = probability;
       return this;
@@ -588,14 +588,14 @@ final class FaultProxy implements AutoCloseable {
      * With {@code probability}, holds a datagram back and sends it right after the next one of the
      * same client in this direction (or after 200 ms if none comes).
      */
-    synchronized Policy reorder(double probability) {
+    public synchronized Policy reorder(double probability) {
       checkProbability(probability);
       reorderProbability = probability;
       return this;
     }
 
     /** Turns every fault off. */
-    synchronized Policy clear() {
+    public synchronized Policy clear() {
       blackhole = false;
       dropAfter = -1;
       dropIf = null;

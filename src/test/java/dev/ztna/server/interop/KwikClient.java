@@ -27,7 +27,7 @@ import tech.kwik.core.log.Logger;
  * #connectWithOneRetry(Duration)} reconnects once and counts it in {@link #reconnects()} and {@link
  * #TOTAL_RECONNECTS}.
  */
-final class KwikClient implements AutoCloseable {
+public final class KwikClient implements AutoCloseable {
   /** Reconnects done by {@link #connectWithOneRetry} across all instances (for reporting). */
   static final AtomicInteger TOTAL_RECONNECTS = new AtomicInteger();
 
@@ -40,19 +40,19 @@ final class KwikClient implements AutoCloseable {
   private volatile DatagramSocket socket;
   private int reconnects;
 
-  KwikClient(InetSocketAddress server, Duration idleTimeout) {
+  public KwikClient(InetSocketAddress server, Duration idleTimeout) {
     this.server = server;
     this.idleTimeout = idleTimeout;
   }
 
   /** Writes TLS secrets in SSLKEYLOGFILE format to {@code file} (set before connecting). */
-  KwikClient secrets(Path file) {
+  public KwikClient secrets(Path file) {
     this.secrets = file;
     return this;
   }
 
   /** Kwik's own logger (default: none). Set before connecting. */
-  KwikClient logger(Logger log) {
+  public KwikClient logger(Logger log) {
     this.logger = log;
     return this;
   }
@@ -87,7 +87,7 @@ final class KwikClient implements AutoCloseable {
   }
 
   /** Builds a connection and runs the handshake; throws if it does not complete in time. */
-  void connect(Duration timeout) throws IOException {
+  public void connect(Duration timeout) throws IOException {
     QuicClientConnection c = build(timeout);
     connection = c;
     c.connect();
@@ -97,7 +97,7 @@ final class KwikClient implements AutoCloseable {
    * Starts {@link #connect(Duration)} on a daemon thread and returns at once (for servers that do
    * not complete the handshake, or to watch the handshake from the test thread).
    */
-  CompletableFuture<Void> connectAsync(Duration timeout) throws IOException {
+  public CompletableFuture<Void> connectAsync(Duration timeout) throws IOException {
     QuicClientConnection c = build(timeout);
     connection = c;
     CompletableFuture<Void> result = new CompletableFuture<>();
@@ -121,7 +121,7 @@ final class KwikClient implements AutoCloseable {
    * Connects; if that fails, closes, reconnects once with a fresh connection (and local port) and
    * counts the reconnect.
    */
-  void connectWithOneRetry(Duration timeout) throws IOException {
+  public void connectWithOneRetry(Duration timeout) throws IOException {
     try {
       connect(timeout);
     } catch (IOException | RuntimeException first) {
@@ -135,36 +135,36 @@ final class KwikClient implements AutoCloseable {
   }
 
   /** Reconnects done by {@link #connectWithOneRetry} on this client. */
-  int reconnects() {
+  public int reconnects() {
     return reconnects;
   }
 
   /** The local address of the socket Kwik uses now (127.0.0.1 and a real port). */
-  InetSocketAddress localAddress() {
+  public InetSocketAddress localAddress() {
     DatagramSocket s = socket;
     return s == null ? null : (InetSocketAddress) s.getLocalSocketAddress();
   }
 
-  QuicClientConnection connection() {
+  public QuicClientConnection connection() {
     return connection;
   }
 
-  boolean isConnected() {
+  public boolean isConnected() {
     QuicClientConnection c = connection;
     return c != null && c.isConnected();
   }
 
   /** DATAGRAM frame payloads received from the server, in arrival order. */
-  BlockingQueue<byte[]> datagrams() {
+  public BlockingQueue<byte[]> datagrams() {
     return datagrams;
   }
 
-  void sendDatagram(byte[] data) {
+  public void sendDatagram(byte[] data) {
     connection.sendDatagram(data);
   }
 
   /** Largest DATAGRAM payload the peer accepts (valid after the handshake). */
-  int maxDatagramDataSize() {
+  public int maxDatagramDataSize() {
     return connection.maxDatagramDataSize();
   }
 
@@ -172,7 +172,7 @@ final class KwikClient implements AutoCloseable {
    * Moves the connection to a new local socket (client-side address change); returns the new local
    * address.
    */
-  InetSocketAddress changeAddress() {
+  public InetSocketAddress changeAddress() {
     DatagramSocket before = socket;
     ((QuicClientConnectionImpl) connection).changeAddress();
     if (socket == before) {

@@ -22,17 +22,17 @@ import java.util.concurrent.TimeUnit;
  * A quiche 0.22-style Agent (quiche through Netty's QUIC codec, test scope only): ALPN ztna-v1,
  * DATAGRAM on, 1350-byte UDP payloads, as ../shared/TEST-CLIENTS.md describes.
  */
-final class QuicheClient implements AutoCloseable {
+public final class QuicheClient implements AutoCloseable {
   private final EventLoopGroup group =
       new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final Channel udp;
 
-  QuicheClient(long idleTimeoutMs) throws InterruptedException {
+  public QuicheClient(long idleTimeoutMs) throws InterruptedException {
     this(idleTimeoutMs, new InetSocketAddress("127.0.0.1", 0));
   }
 
   /** A client whose UDP socket is bound to {@code bind} (e.g. {@code [::1]:0} for IPv6). */
-  QuicheClient(long idleTimeoutMs, InetSocketAddress bind) throws InterruptedException {
+  public QuicheClient(long idleTimeoutMs, InetSocketAddress bind) throws InterruptedException {
     QuicSslContext ssl =
         QuicSslContextBuilder.forClient()
             .trustManager(InsecureTrustManagerFactory.INSTANCE)
@@ -64,11 +64,11 @@ final class QuicheClient implements AutoCloseable {
   }
 
   /** Starts connecting (does not wait). */
-  Future<QuicChannel> connect(InetSocketAddress server, ChannelHandler handler) {
+  public Future<QuicChannel> connect(InetSocketAddress server, ChannelHandler handler) {
     return QuicChannel.newBootstrap(udp).handler(handler).remoteAddress(server).connect();
   }
 
-  Future<QuicChannel> connect(InetSocketAddress server) {
+  public Future<QuicChannel> connect(InetSocketAddress server) {
     return connect(server, new ChannelInboundHandlerAdapter());
   }
 
@@ -76,7 +76,7 @@ final class QuicheClient implements AutoCloseable {
    * Starts a connection whose handler collects DATAGRAMs; await the handshake with {@link
    * QuicheConnection#await}.
    */
-  QuicheConnection open(InetSocketAddress server) {
+  public QuicheConnection open(InetSocketAddress server) {
     QuicheConnection.DatagramCollector collector = new QuicheConnection.DatagramCollector();
     return new QuicheConnection(connect(server, collector), collector);
   }
@@ -85,7 +85,7 @@ final class QuicheClient implements AutoCloseable {
    * Opens a connection and waits for its handshake; closes nothing on failure (the client's {@link
    * #close()} does).
    */
-  QuicheConnection handshake(InetSocketAddress server, java.time.Duration timeout)
+  public QuicheConnection handshake(InetSocketAddress server, java.time.Duration timeout)
       throws InterruptedException,
           java.util.concurrent.TimeoutException,
           java.util.concurrent.ExecutionException {
@@ -95,7 +95,7 @@ final class QuicheClient implements AutoCloseable {
   }
 
   /** The local UDP address (127.0.0.1 and the bound port). */
-  InetSocketAddress localAddress() {
+  public InetSocketAddress localAddress() {
     return (InetSocketAddress) udp.localAddress();
   }
 

@@ -21,7 +21,7 @@ import java.util.concurrent.TimeoutException;
  * One quiche (Netty QUIC) client connection started by {@link QuicheClient#open}: awaits the
  * handshake with a timeout, collects received DATAGRAM payloads, sends DATAGRAMs.
  */
-final class QuicheConnection implements AutoCloseable {
+public final class QuicheConnection implements AutoCloseable {
   private final Future<QuicChannel> future;
   private final DatagramCollector collector;
 
@@ -31,7 +31,7 @@ final class QuicheConnection implements AutoCloseable {
   }
 
   /** The raw connect future (completes when the handshake completes or fails). */
-  Future<QuicChannel> future() {
+  public Future<QuicChannel> future() {
     return future;
   }
 
@@ -39,7 +39,7 @@ final class QuicheConnection implements AutoCloseable {
    * Waits for the handshake; returns the channel, or throws {@link TimeoutException} / {@link
    * ExecutionException} (with quiche's cause) if it does not succeed in time.
    */
-  QuicChannel await(Duration timeout)
+  public QuicChannel await(Duration timeout)
       throws InterruptedException, TimeoutException, ExecutionException {
     if (!future.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       throw new TimeoutException("quiche handshake not done after " + timeout);
@@ -51,7 +51,7 @@ final class QuicheConnection implements AutoCloseable {
   }
 
   /** The connected channel (only after a successful {@link #await}). */
-  QuicChannel channel() {
+  public QuicChannel channel() {
     QuicChannel ch = future.getNow();
     if (ch == null) {
       throw new IllegalStateException("not connected");
@@ -60,7 +60,7 @@ final class QuicheConnection implements AutoCloseable {
   }
 
   /** DATAGRAM frame payloads received from the server, in arrival order. */
-  BlockingQueue<byte[]> datagrams() {
+  public BlockingQueue<byte[]> datagrams() {
     return collector.datagrams;
   }
 
@@ -68,17 +68,17 @@ final class QuicheConnection implements AutoCloseable {
    * Queues one DATAGRAM (quiche drops it silently if its datagram send queue is full: the future
    * still succeeds).
    */
-  void sendDatagram(byte[] payload) {
+  public void sendDatagram(byte[] payload) {
     ChannelFuture unused = channel().writeAndFlush(Unpooled.wrappedBuffer(payload));
   }
 
   /** The usable DATAGRAM size quiche announced, or -1 before the extension event. */
-  int maxDatagramLength() {
+  public int maxDatagramLength() {
     return collector.maxDatagramLength;
   }
 
   /** True once the QUIC channel went inactive (closed by either side or idle timeout). */
-  boolean isClosed() {
+  public boolean isClosed() {
     return collector.inactive;
   }
 

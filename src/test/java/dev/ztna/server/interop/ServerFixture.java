@@ -13,14 +13,14 @@ import java.util.function.UnaryOperator;
 /**
  * Starts a server on 127.0.0.1 with the back-off idle strategy (two cores are enough for tests).
  */
-final class ServerFixture {
+public final class ServerFixture {
   private ServerFixture() {}
 
-  static ZtnaServer start(Application app) throws IOException {
+  public static ZtnaServer start(Application app) throws IOException {
     return start(app, TestCredentials.ec(), b -> b);
   }
 
-  static ZtnaServer start(
+  public static ZtnaServer start(
       Application app, ServerCredentials credentials, UnaryOperator<ServerConfig.Builder> tweak)
       throws IOException {
     ServerConfig.Builder b =
@@ -30,7 +30,7 @@ final class ServerFixture {
     return ZtnaServer.start(tweak.apply(b).build(), credentials, app);
   }
 
-  static java.net.InetAddress loopback() {
+  public static java.net.InetAddress loopback() {
     return java.net.InetAddress.getLoopbackAddress();
   }
 }

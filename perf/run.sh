@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Relay measurement harness (issue 5). From the repository root:
+#   perf/run.sh                      # all three targets: latency 64/1200 B + throughput search
+#   TARGETS="ours floor" perf/run.sh # a subset
+#   LOAD_ARGS="--runs 1 --lat-seconds 2" perf/run.sh
+#   perf/run.sh soak 60 20000        # 60 s one-way load at 20000/s against our server, -Xlog:gc count
+#   perf/run.sh jfr 20 40000         # JFR profile of our server under 20 s of one-way load
+# Targets run pinned to core 0 (taskset -c 0), the load generator to core 1 (taskset -c 1).
+# Results: perf/results/*.hgrm (HdrHistogram percentile output, microseconds) and perf/results/*.txt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+JAVA=${JAVA:-java}
+OPENS="--add-opens java.base/com.sun.crypto.provider=ALL-UNNAMED"
+OUT=${OUT:-$ROOT/perf/results}
+TARGETS=${TARGETS:-"floor peer ours"}
+LOAD_ARGS=${LOAD_ARGS:-}
+TARGET_CPU=${TARGET_CPU:-0}
+LOAD_CPU=${LOAD_CPU:-1}
+PORT=${PORT:-47443}
+CONNECTOR_PORT=${CONNECTOR_PORT:-47444}
+mkdir -p "$OUT"
+
+if [[ ! -f target/intermediate-server.jar || ${REBUILD:-0} == 1 ]]; then
+  mvn -B -q package -DskipTests
+fi
+if [[ ! -f target/perf.classpath || ${REBUILD:-0} == 1 || ! -d target/test-classes/dev/ztna/server/perf ]]; then
+  mvn -B -q -Pperf test-compile dependency:build-classpath -Dmdep.outputFile=target/perf.classpath
+fi
+CP="target/classes:target/test-classes:$(cat target/perf.classpath)"
+
+TARGET_PID=
+WORKDIR=$(mktemp -d)
+cleanup() {
+  if [[ -n "$TARGET_PID" ]]; then kill "$TARGET_PID" 2>/dev/null || true; wait "$TARGET_PID" 2>/dev/null || true; fi
+  rm -rf "$WORKDIR"
+}
+trap cleanup EXIT
+
+# start_target NAME [extra JVM flags...]: starts the target on core $TARGET_CPU, sets TARGET_PID.
+start_target() {
+  local name=$1; shift
+  case "$name" in
+    ours)
+      (cd "$WORKDIR" && exec taskset -c "$TARGET_CPU" "$JAVA" "$@" $OPENS -jar "$ROOT/target/intermediate-server.jar" \
+        --listen "127.0.0.1:$PORT" --idle-strategy busy-spin >"$OUT/target-ours.log" 2>&1) &
+      ;;
+    peer)
+      taskset -c "$TARGET_CPU" "$JAVA" "$@" $OPENS -cp "$CP" dev.ztna.server.perf.QuicheRelay "$PORT" \
+        >"$OUT/target-peer.log" 2>&1 &
+      ;;
+    floor)
+      taskset -c "$TARGET_CPU" "$JAVA" "$@" -cp "$CP" dev.ztna.server.perf.FloorForwarder "$PORT" "$CONNECTOR_PORT" \
+        >"$OUT/target-floor.log" 2>&1 &
+      ;;
+    *) echo "unknown target $name" >&2; exit 2 ;;
+  esac
+  TARGET_PID=$!
+  sleep "${TARGET_STARTUP_SECONDS:-4}"
+}
+
+stop_target() {
+  if [[ -n "$TARGET_PID" ]]; then kill "$TARGET_PID" 2>/dev/null || true; wait "$TARGET_PID" 2>/dev/null || true; fi
+  TARGET_PID=
+}
+
+load() {
+  taskset -c "$LOAD_CPU" "$JAVA" $OPENS -cp "$CP" dev.ztna.server.perf.RelayLoad "$@"
+}
+
+echo "# machine: nproc=$(nproc) cpu='$(lscpu | sed -n 's/^Model name: *//p')' jdk='$("$JAVA" -version 2>&1 | sed -n 2p)'"
+echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+case "${1:-all}" in
+  soak)
+    secs=${2:-60}; rate=${3:-20000}
+    start_target ours "-Xlog:gc:file=$OUT/gc-ours-$(basename "$JAVA" | tr -d /)-${secs}s.log"
+    load ours "$PORT" "$CONNECTOR_PORT" "$OUT" --soak "$secs" "$rate" | tee "$OUT/soak-ours.txt"
+    stop_target
+    echo "GC events (lines in the -Xlog:gc log, including the heap-setup line): $(grep -c 'Pause' "$OUT"/gc-ours-*-"${secs}"s.log || true)"
+    ;;
+  jfr)
+    secs=${2:-20}; rate=${3:-40000}
+    start_target ours "-XX:StartFlightRecording=filename=$OUT/ours.jfr,settings=profile"
+    load ours "$PORT" "$CONNECTOR_PORT" "$OUT" --soak "$secs" "$rate" | tee "$OUT/jfr-load.txt"
+    stop_target
+    ;;
+  all)
+    for t in $TARGETS; do
+      echo "## target $t"
+      start_target "$t"
+      load "$t" "$PORT" "$CONNECTOR_PORT" "$OUT" $LOAD_ARGS | tee "$OUT/summary-$t.txt"
+      stop_target
+    done
+    grep -h '^LAT\|^TPUT' "$OUT"/summary-*.txt || true
+    ;;
+  *) echo "usage: perf/run.sh [all|soak SECONDS RATE|jfr SECONDS RATE]" >&2; exit 2 ;;
+esac

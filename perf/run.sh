@@ -74,16 +74,25 @@ echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 case "${1:-all}" in
   soak)
     secs=${2:-60}; rate=${3:-20000}
-    start_target ours "-Xlog:gc:file=$OUT/gc-ours-$(basename "$JAVA" | tr -d /)-${secs}s.log"
-    load ours "$PORT" "$CONNECTOR_PORT" "$OUT" --soak "$secs" "$rate" | tee "$OUT/soak-ours.txt"
+    jdk=$("$JAVA" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
+    gclog="$OUT/gc-ours-jdk$jdk-${secs}s-${rate}.log"
+    start_target ours "-Xlog:gc:file=$gclog"
+    load ours "$PORT" "$CONNECTOR_PORT" "$OUT" --soak "$secs" "$rate" | tee "$OUT/soak-ours-jdk$jdk.txt"
     stop_target
-    echo "GC events (lines in the -Xlog:gc log, including the heap-setup line): $(grep -c 'Pause' "$OUT"/gc-ours-*-"${secs}"s.log || true)"
+    echo "GC pauses in $gclog (whole process life, incl. start-up and handshakes): $(grep -c 'Pause' "$gclog" || true)" \
+      | tee -a "$OUT/soak-ours-jdk$jdk.txt"
     ;;
   jfr)
     secs=${2:-20}; rate=${3:-40000}
-    start_target ours "-XX:StartFlightRecording=filename=$OUT/ours.jfr,settings=profile"
+    start_target ours "-XX:StartFlightRecording=filename=$WORKDIR/ours.jfr,settings=profile"
     load ours "$PORT" "$CONNECTOR_PORT" "$OUT" --soak "$secs" "$rate" | tee "$OUT/jfr-load.txt"
     stop_target
+    sleep 1
+    # `jfr view` needs JDK 21+; it reads JDK 17 recordings.
+    JFR=${JFR:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/jfr}
+    "$JFR" view --width 160 hot-methods "$WORKDIR/ours.jfr" | tee "$OUT/jfr-hot-methods.txt"
+    "$JFR" view --width 160 allocation-by-site "$WORKDIR/ours.jfr" | tee "$OUT/jfr-allocation-by-site.txt" || true
+    "$JFR" view --width 160 gc "$WORKDIR/ours.jfr" | tee "$OUT/jfr-gc.txt" || true
     ;;
   all)
     for t in $TARGETS; do

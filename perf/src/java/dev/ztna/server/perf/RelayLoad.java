@@ -9,7 +9,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -50,19 +49,20 @@ import org.HdrHistogram.Histogram;
  *
  * Scenarios: latency ping-pong (one datagram outstanding, paced at a fixed rate, Connector echoes;
  * HdrHistogram with coordinated-omission correction), throughput (offered rate of 1200-byte
- * datagrams one way, Agent to Connector, highest rate with at most 1% loss), soak (fixed rate for
- * a duration, for GC counting on the target).
+ * datagrams one way, Agent to Connector, highest rate with at most 1% loss), soak (fixed rate for a
+ * duration, for GC counting on the target).
  *
- * <p>Usage: {@code RelayLoad TARGET PORT CONNECTOR_PORT OUT_DIR [options]}; options: {@code
- * --runs N --rate R --lat-seconds S --sizes 64,1200 --tput-seconds S --tput-start R --no-latency
- * --no-tput --soak SECONDS RATE}.
+ * <p>Usage: {@code RelayLoad TARGET PORT CONNECTOR_PORT OUT_DIR [options]}; options: {@code --runs
+ * N --rate R --lat-seconds S --sizes 64,1200 --tput-seconds S --tput-start R --no-latency --no-tput
+ * --soak SECONDS RATE}.
  */
 public final class RelayLoad {
   private static final String SERVICE = "perf";
   private static final int MODE_ECHO = 0;
   private static final int MODE_COUNT = 1;
 
-  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  private final EventLoopGroup group =
+      new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final ConnectorHandler connectorHandler = new ConnectorHandler();
   private final AgentHandler agentHandler = new AgentHandler();
   private QuicChannel agent;
@@ -338,6 +338,7 @@ public final class RelayLoad {
     connectorHandler.mode = MODE_COUNT;
     Thread.sleep(50);
     long recv0 = connectorHandler.received;
+    long err0 = rcvbufErrors();
     final long[] written = new long[1];
     byte[] p = ipPacket(0, 1200);
     long t0 = System.nanoTime();
@@ -372,7 +373,33 @@ public final class RelayLoad {
     long received = connectorHandler.received - recv0;
     connectorHandler.mode = MODE_ECHO;
     Thread.sleep(200);
-    return new long[] {offered, w[0], received};
+    return new long[] {offered, w[0], received, rcvbufErrors() - err0};
+  }
+
+  /** System-wide UDP RcvbufErrors from /proc/net/snmp (-1 if unavailable). */
+  static long rcvbufErrors() {
+    try {
+      List<String> lines =
+          java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/net/snmp"));
+      String[] head = null;
+      for (String line : lines) {
+        if (line.startsWith("Udp:")) {
+          if (head == null) {
+            head = line.split(" ");
+          } else {
+            String[] v = line.split(" ");
+            for (int i = 0; i < head.length; i++) {
+              if (head[i].equals("RcvbufErrors")) {
+                return Long.parseLong(v[i]);
+              }
+            }
+          }
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      return -1;
+    }
+    return -1;
   }
 
   private static double loss(long[] r) {
@@ -388,12 +415,14 @@ public final class RelayLoad {
       long[] r = oneWay(rate, seconds);
       log.printf(
           Locale.ROOT,
-          "#   rate %d/s: offered %d written %d received %d loss %.2f%%%n",
+          "#   rate %d/s: offered %d written %d received %d loss %.2f%% (UDP RcvbufErrors +%d,"
+              + " system-wide)%n",
           rate,
           r[0],
           r[1],
           r[2],
-          100 * loss(r));
+          100 * loss(r),
+          r[3]);
       if (loss(r) <= 0.01) {
         good = rate;
         rate *= 2;
@@ -410,12 +439,14 @@ public final class RelayLoad {
       long[] r = oneWay(mid, seconds);
       log.printf(
           Locale.ROOT,
-          "#   rate %d/s: offered %d written %d received %d loss %.2f%%%n",
+          "#   rate %d/s: offered %d written %d received %d loss %.2f%% (UDP RcvbufErrors +%d,"
+              + " system-wide)%n",
           mid,
           r[0],
           r[1],
           r[2],
-          100 * loss(r));
+          100 * loss(r),
+          r[3]);
       if (loss(r) <= 0.01) {
         good = mid;
       } else {
@@ -477,14 +508,16 @@ public final class RelayLoad {
       long[] r = load.oneWay(soakRate, soakSeconds);
       log.printf(
           Locale.ROOT,
-          "SOAK %s rate %d/s for %.0f s: offered %d written %d received %d loss %.2f%%%n",
+          "SOAK %s rate %d/s for %.0f s: offered %d written %d received %d loss %.2f%%"
+              + " (UDP RcvbufErrors +%d, system-wide)%n",
           target,
           soakRate,
           soakSeconds,
           r[0],
           r[1],
           r[2],
-          100 * loss(r));
+          100 * loss(r),
+          r[3]);
       System.exit(0);
     }
     // Warm-up: 3 s of ping-pong at the latency rate and 1 s one way at a moderate rate.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Relay measurement harness (issue 5). From the repository root:
-#   perf/run.sh                      # all three targets: latency 64/1200 B + throughput search
+#   perf/run.sh                      # all three targets, 3 interleaved rounds: latency 64/1200 B + throughput search
+#   ROUNDS=5 perf/run.sh
 #   TARGETS="ours floor" perf/run.sh # a subset
 #   LOAD_ARGS="--runs 1 --lat-seconds 2" perf/run.sh
 #   perf/run.sh soak 60 20000        # 60 s one-way load at 20000/s against our server, -Xlog:gc count
@@ -43,7 +44,8 @@ start_target() {
   case "$name" in
     ours)
       (cd "$WORKDIR" && exec taskset -c "$TARGET_CPU" "$JAVA" "$@" $OPENS -jar "$ROOT/target/intermediate-server.jar" \
-        --listen "127.0.0.1:$PORT" --idle-strategy busy-spin >"$OUT/target-ours.log" 2>&1) &
+        --listen "127.0.0.1:$PORT" --idle-strategy busy-spin) \
+        > >(head -c "${LOG_CAP_BYTES:-20000000}" >"$OUT/target-ours.log") 2>&1 &
       ;;
     peer)
       taskset -c "$TARGET_CPU" "$JAVA" "$@" $OPENS -cp "$CP" dev.ztna.server.perf.QuicheRelay "$PORT" \
@@ -95,13 +97,21 @@ case "${1:-all}" in
     "$JFR" view --width 160 gc "$WORKDIR/ours.jfr" | tee "$OUT/jfr-gc.txt" || true
     ;;
   all)
-    for t in $TARGETS; do
-      echo "## target $t"
-      start_target "$t"
-      load "$t" "$PORT" "$CONNECTOR_PORT" "$OUT" $LOAD_ARGS | tee "$OUT/summary-$t.txt"
-      stop_target
+    # Rounds interleave the targets in time (floor, peer, ours, floor, ...), one run per target per
+    # round, so that the machine's changing background load hits all three alike; the medians are
+    # taken over the rounds by perf/summarize.py.
+    ROUNDS=${ROUNDS:-3}
+    for t in $TARGETS; do : >"$OUT/summary-$t.txt"; done
+    for r in $(seq 1 "$ROUNDS"); do
+      for t in $TARGETS; do
+        echo "## round $r target $t (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+        start_target "$t"
+        load "$t" "$PORT" "$CONNECTOR_PORT" "$OUT" --runs 1 --run-index $((r - 1)) $LOAD_ARGS \
+          | tee -a "$OUT/summary-$t.txt"
+        stop_target
+      done
     done
-    grep -h '^LAT\|^TPUT' "$OUT"/summary-*.txt || true
+    python3 perf/summarize.py "$OUT" | tee "$OUT/tables.md"
     ;;
   *) echo "usage: perf/run.sh [all|soak SECONDS RATE|jfr SECONDS RATE]" >&2; exit 2 ;;
 esac

@@ -407,6 +407,22 @@ public final class RelayLoad {
   }
 
   /** Highest offered rate with at most 1% loss: doubling, then bisecting. */
+  /** Rate at which the relay path stopped working altogether (0 if it never did). */
+  int diedAt;
+
+  private int probeSeq = 2_000_000_000;
+
+  /** True if a ping-pong still gets through (a few tries, 1 s each). */
+  private boolean pathAlive() {
+    connectorHandler.mode = MODE_ECHO;
+    for (int i = 0; i < 3; i++) {
+      if (roundTrip(probeSeq++, 64, 1_000_000_000L) >= 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private int searchRate(int start, double seconds, PrintStream log) throws InterruptedException {
     int good = 0;
     int bad = -1;
@@ -428,6 +444,11 @@ public final class RelayLoad {
         rate *= 2;
       } else {
         bad = rate;
+        if (!pathAlive()) {
+          diedAt = rate;
+          log.printf(Locale.ROOT, "#   PATH DEAD after offering %d/s%n", rate);
+          return good;
+        }
         break;
       }
     }
@@ -451,6 +472,11 @@ public final class RelayLoad {
         good = mid;
       } else {
         bad = mid;
+        if (!pathAlive()) {
+          diedAt = mid;
+          log.printf(Locale.ROOT, "#   PATH DEAD after offering %d/s%n", mid);
+          return good;
+        }
       }
     }
     return good;
@@ -477,6 +503,7 @@ public final class RelayLoad {
     boolean doTput = true;
     double soakSeconds = 0;
     int soakRate = 0;
+    int runIndex = 0;
     for (int i = 4; i < args.length; i++) {
       switch (args[i]) {
         case "--runs" -> runs = Integer.parseInt(args[++i]);
@@ -490,6 +517,7 @@ public final class RelayLoad {
         }
         case "--tput-seconds" -> tputSeconds = Double.parseDouble(args[++i]);
         case "--tput-start" -> tputStart = Integer.parseInt(args[++i]);
+        case "--run-index" -> runIndex = Integer.parseInt(args[++i]);
         case "--no-latency" -> doLatency = false;
         case "--no-tput" -> doTput = false;
         case "--soak" -> {
@@ -534,7 +562,9 @@ public final class RelayLoad {
           try (PrintStream ps =
               new PrintStream(
                   new FileOutputStream(
-                      new File(out, target + "-lat" + size + "-run" + (run + 1) + ".hgrm")))) {
+                      new File(
+                          out,
+                          target + "-lat" + size + "-run" + (runIndex + run + 1) + ".hgrm")))) {
             h.outputPercentileDistribution(ps, 1000.0);
           }
           pct[0][run] = h.getValueAtPercentile(50) / 1000.0;
@@ -572,17 +602,18 @@ public final class RelayLoad {
     }
     if (doTput) {
       double[] best = new double[runs];
-      for (int run = 0; run < runs; run++) {
+      for (int run = 0; run < runs && load.diedAt == 0; run++) {
         log.println("#   " + target + " throughput search run " + (run + 1));
         best[run] = load.searchRate(tputStart, tputSeconds, log);
         log.printf(Locale.ROOT, "#   %s run %d: %.0f/s%n", target, run + 1, best[run]);
       }
       log.printf(
           Locale.ROOT,
-          "TPUT %s 1200 median %.0f runs %s%n",
+          "TPUT %s 1200 median %.0f runs %s%s%n",
           target,
           median(best),
-          Arrays.toString(best));
+          Arrays.toString(best),
+          load.diedAt == 0 ? "" : " DIED " + load.diedAt);
     }
     System.exit(0);
   }

@@ -2,6 +2,7 @@
 # Relay measurement harness (issue 5). From the repository root:
 #   perf/run.sh                      # all three targets, 3 interleaved rounds: latency 64/1200 B + throughput search
 #   ROUNDS=5 perf/run.sh
+#   FIRST_ROUND=4 ROUNDS=2 LOAD_ARGS=--no-tput perf/run.sh   # two more latency-only rounds, appended
 #   TARGETS="ours floor" perf/run.sh # a subset
 #   LOAD_ARGS="--runs 1 --lat-seconds 2" perf/run.sh
 #   perf/run.sh soak 60 20000        # 60 s one-way load at 20000/s against our server, -Xlog:gc count
@@ -25,7 +26,7 @@ mkdir -p "$OUT"
 if [[ ! -f target/intermediate-server.jar || ${REBUILD:-0} == 1 ]]; then
   mvn -B -q package -DskipTests
 fi
-if [[ ! -f target/perf.classpath || ${REBUILD:-0} == 1 || ! -d target/test-classes/dev/ztna/server/perf ]]; then
+if [[ ! -f target/perf.classpath || ${REBUILD:-0} == 1 || ! -f target/test-classes/dev/ztna/server/perf/RelayLoad.class ]]; then
   mvn -B -q -Pperf test-compile dependency:build-classpath -Dmdep.outputFile=target/perf.classpath
 fi
 CP="target/classes:target/test-classes:$(cat target/perf.classpath)"
@@ -101,8 +102,9 @@ case "${1:-all}" in
     # round, so that the machine's changing background load hits all three alike; the medians are
     # taken over the rounds by perf/summarize.py.
     ROUNDS=${ROUNDS:-3}
-    for t in $TARGETS; do : >"$OUT/summary-$t.txt"; done
-    for r in $(seq 1 "$ROUNDS"); do
+    FIRST_ROUND=${FIRST_ROUND:-1} # > 1 appends more rounds to an earlier run's summaries
+    if [[ $FIRST_ROUND == 1 ]]; then for t in $TARGETS; do : >"$OUT/summary-$t.txt"; done; fi
+    for r in $(seq "$FIRST_ROUND" $((FIRST_ROUND + ROUNDS - 1))); do
       for t in $TARGETS; do
         echo "## round $r target $t (load average $(cut -d' ' -f1-3 /proc/loadavg))"
         start_target "$t"

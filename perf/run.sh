@@ -43,10 +43,12 @@ trap cleanup EXIT
 start_target() {
   local name=$1; shift
   case "$name" in
-    ours)
+    ours|ours-backoff)
+      local idle=busy-spin
+      if [[ $name == ours-backoff ]]; then idle=backoff; fi
       (cd "$WORKDIR" && exec taskset -c "$TARGET_CPU" "$JAVA" "$@" $OPENS -jar "$ROOT/target/intermediate-server.jar" \
-        --listen "127.0.0.1:$PORT" --idle-strategy busy-spin) \
-        > >(head -c "${LOG_CAP_BYTES:-20000000}" >"$OUT/target-ours.log") 2>&1 &
+        --listen "127.0.0.1:$PORT" --idle-strategy "$idle") \
+        > >(head -c "${LOG_CAP_BYTES:-20000000}" >"$OUT/target-$name.log") 2>&1 &
       ;;
     peer)
       taskset -c "$TARGET_CPU" "$JAVA" "$@" $OPENS -cp "$CP" dev.ztna.server.perf.QuicheRelay "$PORT" \

@@ -31,7 +31,7 @@ for key, runs in lat_runs.items():
     lat[key]["n"] = len(runs)
 tput = {t: (median(r), "[" + ", ".join(f"{x:.0f}" for x in r) + "]") for t, r in tput_runs.items()}
 
-order = ["floor", "peer", "ours"]
+order = ["floor", "peer", "ours", "ours-backoff"]
 keys = ["p50", "p90", "p99", "p99.9", "max"]
 for size in sorted({s for (_, s) in lat}):
     print(f"\n**{size} B ping-pong** (round trip, microseconds; per percentile the median over the runs)\n")
@@ -41,10 +41,11 @@ for size in sorted({s for (_, s) in lat}):
         if (t, size) in lat:
             v = lat[(t, size)]
             print(f"| {t} | " + " | ".join(f"{v[k]:.0f}" for k in keys) + f" | {v['lost']:.0f} |")
-    for base in ["floor", "peer"]:
-        if ("ours", size) in lat and (base, size) in lat:
-            o, b = lat[("ours", size)], lat[(base, size)]
-            print(f"| ours / {base} | " + " | ".join(f"{o[k] / b[k]:.2f}x" for k in keys) + " | |")
+    for mine in ["ours", "ours-backoff"]:
+        for base in ["floor", "peer", "ours"]:
+            if mine != base and (mine, size) in lat and (base, size) in lat:
+                o, b = lat[(mine, size)], lat[(base, size)]
+                print(f"| {mine} / {base} | " + " | ".join(f"{o[k] / b[k]:.2f}x" for k in keys) + " | |")
 if tput:
     print("\n**Throughput**, 1200-byte DATAGRAMs one way (Agent to Connector), highest offered rate with <= 1% loss\n")
     print("| target | median rate (datagrams/s) | MB/s payload | runs | ours / target |")

@@ -87,16 +87,32 @@ public final class QuicConnection {
 
   private final ConnectionConfig cfg;
   private final ConnectionListener listener;
-  private final TlsServerHandshake tls;
+  private TlsServerHandshake tls;
   private final Callbacks callbacks = new Callbacks();
 
-  private final PacketHeaderFlyweight hdr = new PacketHeaderFlyweight();
-  private final FrameReader reader = new FrameReader();
+  /**
+   * Receive-side scratch shared by the connections of one thread (the frame reader alone holds 8 KB
+   * of ACK range arrays). Used only inside {@link #onDatagram} / {@link #onPlaintextFrames}; a
+   * listener callback must not feed another connection's {@link #onDatagram} re-entrantly.
+   */
+  private static final class Scratch {
+    final PacketHeaderFlyweight hdr = new PacketHeaderFlyweight();
+    final FrameReader reader = new FrameReader();
+    final long[] ackGaps = new long[FrameReader.MAX_ACK_RANGES];
+    final long[] ackLengths = new long[FrameReader.MAX_ACK_RANGES];
+  }
+
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  private PacketHeaderFlyweight hdr;
+  private FrameReader reader;
+  private long[] ackGaps;
+  private long[] ackLengths;
   private final UnsafeBuffer inBuf = new UnsafeBuffer(new byte[0]);
   private final UnsafeBuffer outBuf = new UnsafeBuffer(new byte[0]);
   private final byte[] hpMask = new byte[5];
-  private final long[] ackGaps = new long[FrameReader.MAX_ACK_RANGES];
-  private final long[] ackLengths = new long[FrameReader.MAX_ACK_RANGES];
+  private final long[] txAckGaps = new long[ReceivedPacketTracker.MAX_RANGES];
+  private final long[] txAckLengths = new long[ReceivedPacketTracker.MAX_RANGES];
 
   // Keys per packet number space; index = PacketNumberSpace.
   private final PacketProtection[] rx = new PacketProtection[PacketNumberSpace.COUNT];
@@ -113,6 +129,7 @@ public final class QuicConnection {
   private final ReceivedPacketTracker[] trackers =
       new ReceivedPacketTracker[PacketNumberSpace.COUNT];
   private final long[] nextPn = new long[PacketNumberSpace.COUNT];
+  private final boolean[] ackPending = new boolean[PacketNumberSpace.COUNT];
   private final RttEstimator rtt = new RttEstimator();
   private final NewRenoCongestionController cc;
   private final AmplificationLimiter amp = new AmplificationLimiter(MIN_INITIAL_DATAGRAM);
@@ -155,6 +172,7 @@ public final class QuicConnection {
   private final int[] peerCidLen;
   private final long[] peerCidSeq;
   private final boolean[] peerCidUsed;
+  private final byte[] peerTokens;
   private int peerCur;
   private long peerRetirePriorTo;
   private final byte[] dcid = new byte[20];
@@ -231,6 +249,8 @@ public final class QuicConnection {
   private long datagramFramesSent;
   private long datagramFramesDropped;
   private long packetsDropped;
+  private int currentDatagramLength;
+  private boolean inShortPacket;
 
   private QuicConnection(
       ConnectionConfig cfg,
@@ -300,6 +320,7 @@ public final class QuicConnection {
     this.peerCidLen = new int[limit];
     this.peerCidSeq = new long[limit];
     this.peerCidUsed = new boolean[limit];
+    this.peerTokens = new byte[limit * StatelessResetTokens.TOKEN_LENGTH];
     System.arraycopy(clientScid, 0, peerCids, 0, clientScid.length);
     peerCidLen[0] = clientScid.length;
     peerCidUsed[0] = true;
@@ -385,8 +406,10 @@ public final class QuicConnection {
     if (state == ST_CLOSED || state == ST_DRAINING || len <= 0) {
       return;
     }
+    bindScratch();
     bytesReceived += len;
     datagramsReceived++;
+    currentDatagramLength = len;
     boolean fromPeer = from == null || from.equals(peer);
     if (fromPeer) {
       amp.onDatagramReceived(len);
@@ -422,6 +445,14 @@ public final class QuicConnection {
       pos = next;
     }
     afterProcessing(nowNanos);
+  }
+
+  private void bindScratch() {
+    Scratch sc = SCRATCH.get();
+    hdr = sc.hdr;
+    reader = sc.reader;
+    ackGaps = sc.ackGaps;
+    ackLengths = sc.ackLengths;
   }
 
   private void afterProcessing(long now) {
@@ -462,6 +493,10 @@ public final class QuicConnection {
     long pn = keys.unprotect(buf, start, pnOff, end, tracker.largest());
     if (pn < 0) {
       packetsDropped++;
+      if (space == PacketNumberSpace.APPLICATION && isStatelessReset(buf, start, end)) {
+        // RFC 9000 §10.3.1: the peer lost its state; enter the draining period silently.
+        enterDrainingAfterReset(now);
+      }
       return;
     }
     int first = keys.lastFirstByte();
@@ -487,14 +522,18 @@ public final class QuicConnection {
     }
     int payloadOff = keys.lastPayloadOffset();
     int payloadEnd = payloadOff + keys.lastPayloadLength();
+    inShortPacket = space == PacketNumberSpace.APPLICATION;
     int res = processFrames(space, type, payloadOff, payloadEnd, from, now);
+    inShortPacket = false;
     if (res < 0) {
       return; // closed by a frame error
     }
     if (state == ST_DRAINING || state == ST_CLOSED) {
       return;
     }
-    tracker.onReceived(pn, res > 0, now);
+    if (tracker.onReceived(pn, res > 0, now) && res > 0) {
+      ackPending[space] = true;
+    }
     ackElicitingSentSinceRx = false;
     if (idleTimeoutNanos > 0) {
       idleDeadline = now + idleTimeoutNanos;
@@ -554,9 +593,37 @@ public final class QuicConnection {
     LOG.debug("peer key update at packet {}", pn);
   }
 
+  /**
+   * Test/fuzz seam: an established connection without a TLS handshake, with random 1-RTT keys
+   * (AES-128-GCM), a peer that advertised DATAGRAM support, 1350-byte datagrams and an
+   * active_connection_id_limit of 4.
+   */
+  static QuicConnection establishedForTest(
+      ConnectionConfig cfg, ConnectionListener listener, InetSocketAddress peer, long now) {
+    byte[] dcid = new byte[8];
+    byte[] scid = new byte[8];
+    byte[] cs = new byte[32];
+    byte[] ss = new byte[32];
+    RANDOM.nextBytes(dcid);
+    RANDOM.nextBytes(scid);
+    RANDOM.nextBytes(cs);
+    RANDOM.nextBytes(ss);
+    QuicConnection c =
+        accept(cfg, listener, dcid, 0, 8, scid, 0, 8, dcid, 0, 8, false, peer, true, now);
+    c.onSecrets(EncryptionLevel.APPLICATION, CipherSuite.TLS_AES_128_GCM_SHA256, cs, ss);
+    c.peerTpReceived = true;
+    c.peerMaxUdp = 1350;
+    c.peerMaxDatagramFrame = 65535;
+    c.peerActiveCidLimit = 4;
+    c.discardSpace(PacketNumberSpace.INITIAL);
+    c.onHandshakeComplete(now);
+    return c;
+  }
+
   /** Test/fuzz seam: runs the 1-RTT frame dispatcher over plaintext frames. */
   void onPlaintextFrames(byte[] buf, int off, int len, long now) {
     lastNow = now;
+    bindScratch();
     if (state == ST_CLOSED || state == ST_DRAINING || state == ST_CLOSING) {
       return;
     }
@@ -571,7 +638,9 @@ public final class QuicConnection {
             now);
     if (res >= 0 && state != ST_DRAINING && state != ST_CLOSED) {
       ReceivedPacketTracker t = trackers[PacketNumberSpace.APPLICATION];
-      t.onReceived(t.largest() + 1, res > 0, now);
+      if (t.onReceived(t.largest() + 1, res > 0, now) && res > 0) {
+        ackPending[PacketNumberSpace.APPLICATION] = true;
+      }
     }
     afterProcessing(now);
   }
@@ -835,6 +904,15 @@ public final class QuicConnection {
     if (ready == 0) {
       return 0;
     }
+    if (tls == null) {
+      // After completion the client has nothing to say in CRYPTO (no KeyUpdate in QUIC, RFC 9001
+      // §6; no post-handshake authentication was requested).
+      return fail(
+          TransportError.cryptoError(dev.ztna.server.tls.TlsAlert.UNEXPECTED_MESSAGE),
+          FrameType.CRYPTO,
+          "post-handshake CRYPTO",
+          now);
+    }
     int r = tls.onCryptoData(levelOf(l), cryptoIn[l], 0, ready);
     if (cryptoIn[l] == null) {
       return 0; // the level was discarded during the call
@@ -962,6 +1040,7 @@ public final class QuicConnection {
     for (int i = 1; i < limit; i++) {
       issueLocalCid(true);
     }
+    tls = null; // the handshake state (transcript, key schedule) is no longer needed
     listener.onEstablished(this);
   }
 
@@ -970,6 +1049,7 @@ public final class QuicConnection {
     tx[space] = null;
     loss.discardSpace(space);
     trackers[space].reset();
+    ackPending[space] = false;
     int l = level(space);
     cryptoOut[l] = null;
     cryptoPending[l] = null;
@@ -1018,8 +1098,7 @@ public final class QuicConnection {
     for (int i = 0; i < localSlots; i++) {
       if (localActive[i] && localSeq[i] == seq) {
         int off = i * cidLen;
-        if (hdr.packetType() == PacketHeaderFlyweight.TYPE_SHORT
-            && hdr.buffer() == inBuf
+        if (inShortPacket
             && hdr.dcidLength() == cidLen
             && sameBytes(inBuf, hdr.dcidOffset(), localCids, off, cidLen)) {
           return fail(
@@ -1101,6 +1180,11 @@ public final class QuicConnection {
           now);
     }
     inBuf.getBytes(cOff, peerCids, free * 20, len);
+    inBuf.getBytes(
+        reader.resetTokenOffset(),
+        peerTokens,
+        free * StatelessResetTokens.TOKEN_LENGTH,
+        StatelessResetTokens.TOKEN_LENGTH);
     peerCidLen[free] = len;
     peerCidSeq[free] = seq;
     peerCidUsed[free] = true;
@@ -1138,7 +1222,7 @@ public final class QuicConnection {
     if (candidate == null || !from.equals(candidate)) {
       candidate = from;
       candidateAmp = new AmplificationLimiter();
-      candidateAmp.onDatagramReceived(MIN_INITIAL_DATAGRAM);
+      candidateAmp.onDatagramReceived(currentDatagramLength);
       candidateChallenge = RANDOM.nextLong();
       candidateChallengePending = true;
       candidateChallengeTries = 0;
@@ -1257,7 +1341,7 @@ public final class QuicConnection {
       return false;
     }
     ReceivedPacketTracker t = trackers[space];
-    if (t.hasRanges() && t.ackWanted(now)) {
+    if (ackPending[space] && t.ackWanted(now)) {
       return true;
     }
     if (loss.probesPending() > 0 && loss.ptoSpace() == space) {
@@ -1332,7 +1416,7 @@ public final class QuicConnection {
     boolean mayElicit = loss.canSend(space, end - start);
 
     ReceivedPacketTracker t = trackers[space];
-    if (t.hasRanges() && limit - pos > 40) {
+    if (ackPending[space] && t.hasRanges() && limit - pos > 40) {
       int rc = Math.min(t.rangeCount(), (limit - pos - 40) / 16);
       for (int i = 0; i < rc; i++) {
         ackGaps[i] = t.gap(i);
@@ -1345,6 +1429,7 @@ public final class QuicConnection {
       ackLargest = t.largest();
       flags |= F_ACK;
       t.onAckSent();
+      ackPending[space] = false;
     }
     if (mayElicit && space != PacketNumberSpace.APPLICATION) {
       BitSet p = cryptoPending[space];
@@ -1671,7 +1756,7 @@ public final class QuicConnection {
     long t = Math.min(idleDeadline, loss.timerDeadline());
     if (!amp.isBlocked()) {
       for (int s = 0; s < PacketNumberSpace.COUNT; s++) {
-        if (tx[s] != null) {
+        if (tx[s] != null && ackPending[s]) {
           t = Math.min(t, trackers[s].ackDeadline());
         }
       }
@@ -1771,6 +1856,41 @@ public final class QuicConnection {
     closeErrorCode = code;
     closeApplication = app;
     notifyClosed(code, app, true, "closed by peer");
+  }
+
+  /** Whether the packet ends with a stateless reset token the peer issued (RFC 9000 §10.3.1). */
+  private boolean isStatelessReset(byte[] buf, int start, int end) {
+    if (end - start < 21) {
+      return false;
+    }
+    int t = end - StatelessResetTokens.TOKEN_LENGTH;
+    for (int i = 0; i < peerCidUsed.length; i++) {
+      if (!peerCidUsed[i] || peerCidSeq[i] == 0) {
+        continue; // sequence 0 (the client's Initial SCID) carries no token
+      }
+      int off = i * StatelessResetTokens.TOKEN_LENGTH;
+      int diff = 0;
+      for (int k = 0; k < StatelessResetTokens.TOKEN_LENGTH; k++) {
+        diff |= buf[t + k] ^ peerTokens[off + k];
+      }
+      if (diff == 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void enterDrainingAfterReset(long now) {
+    if (state >= ST_CLOSING) {
+      return;
+    }
+    state = ST_DRAINING;
+    closeEnd = now + 3 * rtt.pto(true);
+    dgCount = 0;
+    closeErrorCode = 0;
+    closeApplication = false;
+    closeReason = "stateless reset";
+    notifyClosed(0, false, true, "stateless reset");
   }
 
   private void notifyClosed(long code, boolean app, boolean byPeer, String reason) {
@@ -1954,6 +2074,27 @@ public final class QuicConnection {
   /** The server's connection ID of sequence 0 (the SCID of its long headers). */
   byte[] localCid() {
     return java.util.Arrays.copyOf(localCids, cidLen);
+  }
+
+  String timers() {
+    return "idle="
+        + (idleDeadline - lastNow)
+        + " loss="
+        + (loss.timerDeadline() - lastNow)
+        + " ack0="
+        + (ackPending[0] ? trackers[0].ackDeadline() - lastNow : -1)
+        + " ack1="
+        + (ackPending[1] ? trackers[1].ackDeadline() - lastNow : -1)
+        + " ack2="
+        + (ackPending[2] ? trackers[2].ackDeadline() - lastNow : -1)
+        + " blocked="
+        + amp.isBlocked()
+        + " allowance="
+        + amp.sendAllowance()
+        + " probes="
+        + loss.probesPending()
+        + "@"
+        + loss.ptoSpace();
   }
 
   RttEstimator rtt() {

@@ -2,12 +2,18 @@
  * QUIC connection layer (RFC 9000, RFC 9002): the per-connection state machine and its pure
  * building blocks.
  *
- * <p>This first part holds the socket-free, crypto-free pieces of a connection: received packet
- * tracking and ACK scheduling ({@link dev.ztna.server.conn.ReceivedPacketTracker}, RFC 9000 §13.2),
- * RTT estimation ({@link dev.ztna.server.conn.RttEstimator}, RFC 9002 §5), sent packet bookkeeping
- * and loss detection ({@link dev.ztna.server.conn.SentPacketLedger}, {@link
- * dev.ztna.server.conn.LossDetector}, RFC 9002 §6 and Appendix A), NewReno congestion control
- * ({@link dev.ztna.server.conn.NewRenoCongestionController}, RFC 9002 §7 and Appendix B), the
+ * <p>{@link dev.ztna.server.conn.QuicConnection} is the server side of one connection, socket-free
+ * and driven by the server loop (quiche style): {@code accept}, {@code onDatagram}, {@code
+ * pollDatagram}/{@code pollDestination}, {@code nextTimeoutNanos}/{@code onTimeout}, the DATAGRAM
+ * API and events through a {@link dev.ztna.server.conn.ConnectionListener}; settings come from an
+ * immutable, shared {@link dev.ztna.server.conn.ConnectionConfig}.
+ *
+ * <p>It is built from socket-free, crypto-free pieces: received packet tracking and ACK scheduling
+ * ({@link dev.ztna.server.conn.ReceivedPacketTracker}, RFC 9000 §13.2), RTT estimation ({@link
+ * dev.ztna.server.conn.RttEstimator}, RFC 9002 §5), sent packet bookkeeping and loss detection
+ * ({@link dev.ztna.server.conn.SentPacketLedger}, {@link dev.ztna.server.conn.LossDetector}, RFC
+ * 9002 §6 and Appendix A), NewReno congestion control ({@link
+ * dev.ztna.server.conn.NewRenoCongestionController}, RFC 9002 §7 and Appendix B), the
  * anti-amplification limit ({@link dev.ztna.server.conn.AmplificationLimiter}, RFC 9000 §8.1) and
  * receive-side flow control for the ZTNA "accept and discard streams" policy ({@link
  * dev.ztna.server.conn.FlowControl}, RFC 9000 §4).

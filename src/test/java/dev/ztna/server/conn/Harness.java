@@ -75,15 +75,15 @@ final class Harness implements ConnectionListener {
   boolean closedApp;
   boolean closedByPeer;
   String closedReason;
-  final List<byte[]> serverReceivedDatagrams = new ArrayList<>();
+  final ArrayList<byte[]> serverReceivedDatagrams = new ArrayList<>();
   final List<InetSocketAddress> addressChanges = new ArrayList<>();
 
   // Traffic records.
   long toServerBytes;
   long toClientBytes;
-  final List<byte[]> serverDatagrams = new ArrayList<>();
-  final List<InetSocketAddress> serverDestinations = new ArrayList<>();
-  final byte[] out = new byte[2048];
+  final ArrayList<byte[]> serverDatagrams = new ArrayList<>();
+  final ArrayList<InetSocketAddress> serverDestinations = new ArrayList<>();
+  byte[] out = new byte[2048];
 
   Harness(long seed, ConnectionConfig cfg) {
     this.random = new Random(seed);
@@ -141,8 +141,11 @@ final class Harness implements ConnectionListener {
     toServer(d);
   }
 
+  long lastToServerLength;
+
   void toServer(byte[] d) {
     toServerBytes += d.length;
+    lastToServerLength = d.length;
     byte[] copy = d.clone();
     conn.onDatagram(copy, 0, copy.length, clientAddr, now);
   }
@@ -188,6 +191,20 @@ final class Harness implements ConnectionListener {
       if (random.nextDouble() < duplicate) {
         toServer(d);
       }
+    }
+    return moved;
+  }
+
+  /** Drains the server's output; the client hears it but stays silent. */
+  int step0() {
+    int moved = 0;
+    int n;
+    while ((n = conn.pollDatagram(out, 0, now)) > 0) {
+      byte[] d = Arrays.copyOf(out, n);
+      serverDatagrams.add(d);
+      serverDestinations.add(conn.pollDestination());
+      toClientBytes += n;
+      moved++;
     }
     return moved;
   }
@@ -263,8 +280,15 @@ final class Harness implements ConnectionListener {
     established++;
   }
 
+  boolean countOnly;
+  long datagramCount;
+
   @Override
   public void onDatagram(QuicConnection c, DirectBuffer data, int off, int len) {
+    datagramCount++;
+    if (countOnly) {
+      return;
+    }
     byte[] b = new byte[len];
     data.getBytes(off, b);
     serverReceivedDatagrams.add(b);

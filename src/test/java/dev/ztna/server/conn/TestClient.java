@@ -212,12 +212,13 @@ final class TestClient {
         && (!pendingApp.isEmpty() || pingPending || received[APP].ackWanted(Long.MAX_VALUE))) {
       while (true) {
         byte[] d = new byte[1500];
+        int before = pendingApp.size();
         int n = packet(APP, d, 0, 0);
         if (n == 0) {
           break;
         }
         out.add(Arrays.copyOf(d, n));
-        if (pendingApp.isEmpty()) {
+        if (pendingApp.isEmpty() || (pendingApp.size() == before && out.size() > 64)) {
           break;
         }
       }
@@ -227,8 +228,10 @@ final class TestClient {
     return out;
   }
 
+  private final boolean[] levelPing = new boolean[2];
+
   private boolean hasCrypto(int level) {
-    return !cryptoPendingChunks[level].isEmpty();
+    return !cryptoPendingChunks[level].isEmpty() || levelPing[level];
   }
 
   /** Re-queues all CRYPTO data sent so far at every level with keys (emulates a client PTO). */
@@ -241,6 +244,8 @@ final class TestClient {
       if (all.length > 0) {
         cryptoPendingChunks[l].add(all);
         cryptoPendingOffsets[l].add(0L);
+      } else {
+        levelPing[l] = true; // RFC 9002 §6.2.2.1: the client's anti-deadlock probe
       }
     }
   }
@@ -295,7 +300,7 @@ final class TestClient {
     int pos = pnOff + pnLen;
     int limit = start + 1350 - 16;
     ReceivedPacketTracker t = received[space];
-    if (t.hasRanges()) {
+    if (t.hasRanges() && t.ackWanted(Long.MAX_VALUE)) {
       int rc = t.rangeCount();
       long[] gaps = new long[rc];
       long[] lens = new long[rc];
@@ -307,6 +312,11 @@ final class TestClient {
       t.onAckSent();
     }
     boolean any = pos > pnOff + pnLen;
+    if (space != APP && levelPing[space]) {
+      levelPing[space] = false;
+      pos += FrameWriter.writePing(b, pos);
+      any = true;
+    }
     if (space != APP) {
       List<byte[]> chunks = cryptoPendingChunks[space];
       List<Long> offs = cryptoPendingOffsets[space];
@@ -455,6 +465,11 @@ final class TestClient {
         newCidSeqs.add(r.sequence());
       } else if (t == FrameType.PATH_CHALLENGE) {
         pathChallenges.add(r.pathData());
+        if (autoPathResponse) {
+          byte[] f = new byte[9];
+          FrameWriter.writePathResponse(new UnsafeBuffer(f), 0, r.pathData());
+          pendingApp.add(f);
+        }
       } else if (t == FrameType.MAX_STREAM_DATA) {
         maxStreamData.add(r.maximum());
       } else if (t == FrameType.MAX_DATA) {
@@ -558,6 +573,21 @@ final class TestClient {
       rxKeys[INITIAL] = null;
       cryptoPendingChunks[INITIAL].clear();
     }
+  }
+
+  boolean autoPathResponse = true;
+
+  PacketProtection appTx() {
+    return txKeys[APP];
+  }
+
+  PacketProtection appRx() {
+    return rxKeys[APP];
+  }
+
+  /** Takes the next 1-RTT packet number (for tests that build packets themselves). */
+  long takeAppPn() {
+    return nextPn[APP]++;
   }
 
   CipherSuite suite() {

@@ -57,7 +57,8 @@ class DatagramScenariosTest {
       }
     }
     assertEquals(Math.max(0, clientMax - serverMax), app.echoFailures.get(), "refused sizes");
-    Scenarios.echoOnce(send, received, Scenarios.payload(seed, serverMax - ackRoom));
+    Scenarios.echoOnce(
+        send, received, Scenarios.payload(seed, Math.min(clientMax, serverMax - ackRoom)));
   }
 
   /**
@@ -102,16 +103,22 @@ class DatagramScenariosTest {
     }
   }
 
+  /**
+   * Kwik quirk: its maxDatagramDataSize() is its 1252-byte packet limit minus header and DATAGRAM
+   * frame header, forgetting the 16-byte AEAD tag and any ACK frame it bundles; larger datagrams
+   * are silently never sent (the server receives nothing). Kwik's real limit is taken as 32 less.
+   */
+  static final int KWIK_OVERSTATES_MAX_BY = 32;
+
   @Test
-  @Disabled("under investigation: Kwik never gets the echo of 1223 bytes")
   void kwikEchoesEverySizeUpToItsMaximum() throws Exception {
     EchoApplication app = new EchoApplication();
     try (ZtnaServer server =
             ServerFixture.start(app, TestCredentials.ec(), b -> b.retryMode(RetryMode.NEVER));
         KwikClient client = new KwikClient(server.localAddresses().get(0), HANDSHAKE)) {
       client.connect(HANDSHAKE);
-      int max = client.maxDatagramDataSize();
-      System.out.println("Kwik max DATAGRAM payload " + max);
+      int max = client.maxDatagramDataSize() - KWIK_OVERSTATES_MAX_BY;
+      System.out.println("Kwik usable DATAGRAM payload " + max);
       assertTrue(max >= 1000, "max " + max);
       everySize(
           app, max, client::sendDatagram, client.datagrams(), 22, SERVER_BUG_DATAGRAM_NEXT_TO_ACK);

@@ -40,7 +40,7 @@ final class Scenarios {
 
   /**
    * Sends {@code payload} and waits until exactly these bytes come back, skipping anything else
-   * (late duplicates of earlier echoes: Kwik retransmits DATAGRAM frames). Re-sends once a second
+   * (late duplicates of earlier echoes: Kwik retransmits DATAGRAM frames). Re-sends every 200 ms
    * while nothing matching came back, so a lost datagram in either direction is not a failure.
    */
   static void echo(Consumer<byte[]> send, BlockingQueue<byte[]> received, byte[] payload)
@@ -48,7 +48,7 @@ final class Scenarios {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DEADLINE_SECONDS);
     while (System.nanoTime() < deadline) {
       send.accept(payload);
-      long resendAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+      long resendAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
       long now;
       while ((now = System.nanoTime()) < resendAt) {
         byte[] back = received.poll(resendAt - now, TimeUnit.NANOSECONDS);

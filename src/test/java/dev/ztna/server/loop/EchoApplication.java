@@ -1,6 +1,9 @@
 package dev.ztna.server.loop;
 
+import dev.ztna.server.crypto.CipherSuite;
 import java.net.InetSocketAddress;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import org.agrona.DirectBuffer;
 
@@ -15,13 +18,23 @@ public final class EchoApplication implements Application {
   public final AtomicLong closed = new AtomicLong();
   public volatile long lastCloseCode = -1;
 
+  /** The negotiated cipher suite of every established connection, in order. */
+  public final Queue<CipherSuite> cipherSuites = new ConcurrentLinkedQueue<>();
+
   @Override
   public void onEstablished(ClientConnection connection) {
+    if (connection instanceof ServerConnection) {
+      cipherSuites.add(((ServerConnection) connection).quic().cipherSuite());
+    }
     established.incrementAndGet();
   }
 
+  /** The server's DATAGRAM payload limit toward the peer, seen at the last received DATAGRAM. */
+  public volatile int maxDatagramPayload = -1;
+
   @Override
   public void onDatagram(ClientConnection connection, DirectBuffer data, int offset, int length) {
+    maxDatagramPayload = connection.maxDatagramPayload();
     datagrams.incrementAndGet();
     if (connection.sendDatagram(data, offset, length) != 0) {
       echoFailures.incrementAndGet();

@@ -562,8 +562,12 @@ public final class ServerAgent
   }
 
   private int flush() {
+    // Only the connections dirty when the flush starts: one that marks itself dirty again (more to
+    // send than one
+    // flush allows) waits for the next iteration, so a connection can never keep the loop in here.
+    int count = dirtyCount;
     int flushed = 0;
-    for (int i = 0; i < dirtyCount; i++) {
+    for (int i = 0; i < count; i++) {
       ServerConnection sc = dirty[i];
       dirty[i] = null;
       sc.dirty = false;
@@ -575,7 +579,10 @@ public final class ServerAgent
         }
       }
     }
-    dirtyCount = 0;
+    int added = dirtyCount - count;
+    System.arraycopy(dirty, count, dirty, 0, added);
+    Arrays.fill(dirty, added, dirtyCount, null);
+    dirtyCount = added;
     return flushed;
   }
 

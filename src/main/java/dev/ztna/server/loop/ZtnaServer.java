@@ -169,6 +169,8 @@ public final class ZtnaServer implements AutoCloseable {
     if (liveConnections() > 0) {
       LOG.warn("drain timeout: {} connections still open", liveConnections());
     }
-    runner.close();
+    runner.close(
+        5_000,
+        thread -> LOG.warn("loop thread {} has not stopped after 5 s; interrupting", thread));
   }
 }

@@ -10,7 +10,7 @@ import java.lang.management.MemoryMXBean;
 import org.junit.jupiter.api.Test;
 
 /**
- * Connect/register/relay/disconnect cycles (200 by default, 1000 with -Dztna.e2e.full=true): the
+ * Connect/register/relay/disconnect cycles (1000 by default, 200 with -Dztna.e2e.full=false): the
  * server's connection count and the registry return to empty and the heap stays flat.
  */
 class ChurnTest {

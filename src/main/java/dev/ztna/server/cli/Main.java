@@ -53,6 +53,16 @@ import picocli.CommandLine.TypeConversionException;
       "0:the server shut down cleanly (or --help/--version)",
       "1:the server failed at runtime",
       "2:invalid options, configuration or certificate/key files"
+    },
+    footerHeading = "%nWire protocol (ztna-v1, QUIC DATAGRAM frames; first byte = type):%n",
+    footer = {
+      "  0x01 / 0x02  server -> client  OBSERVED_ADDRESS: IPv4 (7 bytes) / IPv6 (19 bytes) + port,",
+      "               after the handshake and after every validated address change",
+      "  0x10 / 0x11  client -> server  REGISTER as Agent / Connector: length (1..255) + UTF-8 service id",
+      "  other        both              an IP packet, relayed unchanged: Agent -> its service's Connector;",
+      "               Connector -> its only Agent, or the Agent owning the inner destination address",
+      "Application close codes: 0x101 malformed REGISTER, 0x102 replaced by a newer Connector,",
+      "0x103 server shutting down. Undeliverable datagrams are dropped and counted."
     })
 public final class Main implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);

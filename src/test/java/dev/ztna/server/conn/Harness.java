@@ -2,6 +2,7 @@ package dev.ztna.server.conn;
 
 import dev.ztna.server.certs.ServerCredentials;
 import dev.ztna.server.certs.ServerCredentials.KeyType;
+import dev.ztna.server.certs.TestCredentials;
 import dev.ztna.server.tls.TlsServerConfig;
 import dev.ztna.server.wire.PacketHeaderFlyweight;
 import dev.ztna.server.wire.TransportParameters;
@@ -27,20 +28,8 @@ final class Harness implements ConnectionListener {
   static final InetSocketAddress CLIENT = new InetSocketAddress("192.0.2.1", 50000);
   static final InetSocketAddress CLIENT2 = new InetSocketAddress("192.0.2.1", 50001);
 
-  private static ServerCredentials rsa;
-  private static ServerCredentials ec;
-
-  static synchronized ServerCredentials credentials(KeyType type) {
-    if (type == KeyType.RSA) {
-      if (rsa == null) {
-        rsa = ServerCredentials.generateSelfSigned("localhost", KeyType.RSA);
-      }
-      return rsa;
-    }
-    if (ec == null) {
-      ec = ServerCredentials.generateSelfSigned("localhost", KeyType.EC_P256);
-    }
-    return ec;
+  static ServerCredentials credentials(KeyType type) {
+    return TestCredentials.of(type);
   }
 
   static ConnectionConfig.Builder config(ServerCredentials creds) {

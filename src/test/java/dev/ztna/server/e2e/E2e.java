@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.ztna.server.certs.TestCredentials;
 import dev.ztna.server.interop.ServerFixture;
 import dev.ztna.server.loop.ServerConfig;
-import dev.ztna.server.loop.TestCredentials;
 import dev.ztna.server.loop.ZtnaServer;
 import dev.ztna.server.relay.RelayApplication;
 import dev.ztna.server.relay.RelayCounters;

@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ztna.server.certs.TestCredentials;
 import dev.ztna.server.loop.EchoApplication;
 import dev.ztna.server.loop.ServerConfig.RetryMode;
 import dev.ztna.server.loop.ServerCounters.Counter;
-import dev.ztna.server.loop.TestCredentials;
 import dev.ztna.server.loop.ZtnaServer;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;

@@ -3,10 +3,10 @@ package dev.ztna.server.interop;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ztna.server.certs.TestCredentials;
 import dev.ztna.server.loop.EchoApplication;
 import dev.ztna.server.loop.ServerConfig.RetryMode;
 import dev.ztna.server.loop.ServerCounters.Counter;
-import dev.ztna.server.loop.TestCredentials;
 import dev.ztna.server.loop.ZtnaServer;
 import io.netty.handler.codec.quic.Quic;
 import java.time.Duration;

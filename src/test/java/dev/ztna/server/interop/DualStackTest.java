@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
-import dev.ztna.server.loop.TestCredentials;
+import dev.ztna.server.certs.TestCredentials;
 import dev.ztna.server.loop.ZtnaServer;
 import dev.ztna.server.relay.RelayApplication;
 import dev.ztna.server.relay.RelayCounters;

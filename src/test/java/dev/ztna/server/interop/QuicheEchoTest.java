@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ztna.server.certs.TestCredentials;
 import dev.ztna.server.loop.EchoApplication;
 import dev.ztna.server.loop.ServerConfig;
-import dev.ztna.server.loop.TestCredentials;
 import dev.ztna.server.loop.ZtnaServer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;

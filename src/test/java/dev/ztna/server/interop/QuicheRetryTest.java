@@ -2,10 +2,10 @@ package dev.ztna.server.interop;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ztna.server.certs.TestCredentials;
 import dev.ztna.server.loop.Application;
 import dev.ztna.server.loop.ServerConfig;
 import dev.ztna.server.loop.ServerCounters.Counter;
-import dev.ztna.server.loop.TestCredentials;
 import dev.ztna.server.loop.ZtnaServer;
 import io.netty.handler.codec.quic.Quic;
 import java.net.InetSocketAddress;

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ztna.server.certs.ServerCredentials;
+import dev.ztna.server.certs.TestCredentials;
 import dev.ztna.server.crypto.CipherSuite;
 import dev.ztna.server.loop.EchoApplication;
 import dev.ztna.server.loop.ServerConfig.RetryMode;
 import dev.ztna.server.loop.ServerCounters.Counter;
-import dev.ztna.server.loop.TestCredentials;
 import dev.ztna.server.loop.ZtnaServer;
 import io.netty.handler.codec.quic.Quic;
 import java.net.DatagramSocket;

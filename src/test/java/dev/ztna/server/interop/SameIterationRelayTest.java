@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ztna.server.certs.TestCredentials;
 import dev.ztna.server.loop.ServerAgent;
 import dev.ztna.server.loop.ServerConfig;
 import dev.ztna.server.loop.ServerConnection;
 import dev.ztna.server.loop.ServerCounters;
 import dev.ztna.server.loop.ServerCounters.Counter;
-import dev.ztna.server.loop.TestCredentials;
 import dev.ztna.server.loop.UdpEndpoint;
 import dev.ztna.server.loop.ZtnaServer;
 import dev.ztna.server.relay.RelayApplication;

@@ -1,9 +1,9 @@
 package dev.ztna.server.interop;
 
 import dev.ztna.server.certs.ServerCredentials;
+import dev.ztna.server.certs.TestCredentials;
 import dev.ztna.server.loop.Application;
 import dev.ztna.server.loop.ServerConfig;
-import dev.ztna.server.loop.TestCredentials;
 import dev.ztna.server.loop.ZtnaServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;

@@ -1,5 +1,6 @@
 package dev.ztna.server.loop;
 
+import dev.ztna.server.certs.TestCredentials;
 import dev.ztna.server.loop.ServerCounters.Counter;
 import java.io.IOException;
 import java.net.InetSocketAddress;

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ztna.server.certs.ServerCredentials.KeyType;
+import dev.ztna.server.certs.TestCredentials;
 import dev.ztna.server.crypto.CipherSuite;
 import java.nio.ByteBuffer;
 import java.security.cert.X509Certificate;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ztna.server.certs.ServerCredentials.KeyType;
+import dev.ztna.server.certs.TestCredentials;
 import dev.ztna.server.crypto.CipherSuite;
 import java.security.SecureRandom;
 import org.junit.jupiter.api.Test;

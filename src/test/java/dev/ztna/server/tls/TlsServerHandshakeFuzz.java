@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ztna.server.certs.TestCredentials;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ztna.server.certs.ServerCredentials;
 import dev.ztna.server.certs.ServerCredentials.KeyType;
+import dev.ztna.server.certs.TestCredentials;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Arrays;

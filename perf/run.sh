@@ -17,6 +17,8 @@ OPENS="--add-opens java.base/com.sun.crypto.provider=ALL-UNNAMED"
 OUT=${OUT:-$ROOT/perf/results}
 TARGETS=${TARGETS:-"floor peer ours"}
 LOAD_ARGS=${LOAD_ARGS:-}
+OURS_ARGS=${OURS_ARGS:-} # extra command-line options for our server, e.g. "--retry never"
+PEER_ARGS=${PEER_ARGS:-} # extra options for QuicheRelay, e.g. "--retry --idle-timeout-ms 300000"
 TARGET_CPU=${TARGET_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 PORT=${PORT:-47443}
@@ -33,6 +35,10 @@ CP="target/classes:target/test-classes:$(cat target/perf.classpath)"
 
 TARGET_PID=
 WORKDIR=$(mktemp -d)
+# Our server signs with ECDSA P-256, like the quiche peer (without this it would generate an RSA
+# 2048 development certificate, which makes each handshake's signature ~1 ms slower).
+mkdir -p "$WORKDIR/certs"
+"$JAVA" -cp "$CP" dev.ztna.server.perf.PerfCert "$WORKDIR/certs/cert.pem" "$WORKDIR/certs/key.pem"
 cleanup() {
   if [[ -n "$TARGET_PID" ]]; then kill "$TARGET_PID" 2>/dev/null || true; wait "$TARGET_PID" 2>/dev/null || true; fi
   rm -rf "$WORKDIR"
@@ -47,11 +53,11 @@ start_target() {
       local idle=busy-spin
       if [[ $name == ours-backoff ]]; then idle=backoff; fi
       (cd "$WORKDIR" && exec taskset -c "$TARGET_CPU" "$JAVA" "$@" $OPENS -jar "$ROOT/target/intermediate-server.jar" \
-        --listen "127.0.0.1:$PORT" --idle-strategy "$idle") \
+        --listen "127.0.0.1:$PORT" --idle-strategy "$idle" $OURS_ARGS) \
         > >(head -c "${LOG_CAP_BYTES:-20000000}" >"$OUT/target-$name.log") 2>&1 &
       ;;
     peer)
-      taskset -c "$TARGET_CPU" "$JAVA" "$@" $OPENS -cp "$CP" dev.ztna.server.perf.QuicheRelay "$PORT" \
+      taskset -c "$TARGET_CPU" "$JAVA" "$@" $OPENS -cp "$CP" dev.ztna.server.perf.QuicheRelay "$PORT" $PEER_ARGS \
         >"$OUT/target-peer.log" 2>&1 &
       ;;
     floor)
@@ -72,6 +78,13 @@ stop_target() {
 load() {
   taskset -c "$LOAD_CPU" "$JAVA" $OPENS -cp "$CP" dev.ztna.server.perf.RelayLoad "$@"
 }
+
+# Scenario libraries: each perf/lib/NAME.sh defines scenario_NAME (called as `perf/run.sh NAME ARGS...`)
+# and may use start_target/stop_target/load, $OUT, $CP, $JAVA, $OPENS, $PORT, $CONNECTOR_PORT, $WORKDIR.
+for lib in perf/lib/*.sh; do
+  # shellcheck source=/dev/null
+  [[ -f $lib ]] && source "$lib"
+done
 
 echo "# machine: nproc=$(nproc) cpu='$(lscpu | sed -n 's/^Model name: *//p')' jdk='$("$JAVA" -version 2>&1 | sed -n 2p)'"
 echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -117,5 +130,13 @@ case "${1:-all}" in
     done
     python3 perf/summarize.py "$OUT" | tee "$OUT/tables.md"
     ;;
-  *) echo "usage: perf/run.sh [all|soak SECONDS RATE|jfr SECONDS RATE]" >&2; exit 2 ;;
+  *)
+    if declare -F "scenario_$1" >/dev/null; then
+      name=$1; shift
+      "scenario_$name" "$@"
+    else
+      echo "usage: perf/run.sh [all|soak SECONDS RATE|jfr SECONDS RATE|$(ls perf/lib 2>/dev/null | sed 's/\.sh$//' | paste -sd'|')]" >&2
+      exit 2
+    fi
+    ;;
 esac

@@ -15,6 +15,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.handler.codec.quic.InsecureQuicTokenHandler;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicSslContext;
@@ -37,7 +38,9 @@ import java.util.concurrent.TimeUnit;
  * service, Connector to the single Agent of its service or to the Agent whose inner IPv4 source
  * matches the inner destination. Same transport parameters as our server's defaults.
  *
- * <p>Usage: {@code QuicheRelay LISTEN_PORT}.
+ * <p>Usage: {@code QuicheRelay LISTEN_PORT [--retry] [--idle-timeout-ms N]}: {@code --retry} turns
+ * on Netty's stateless Retry ({@code InsecureQuicTokenHandler}: an unauthenticated token, as in
+ * Netty's examples), the idle timeout defaults to 30000 ms like our server's.
  */
 public final class QuicheRelay {
   private QuicheRelay() {}
@@ -181,6 +184,20 @@ public final class QuicheRelay {
 
   public static void main(String[] args) throws Exception {
     int port = Integer.parseInt(args[0]);
+    boolean retry = false;
+    long idleTimeoutMs = 30_000;
+    for (int i = 1; i < args.length; i++) {
+      switch (args[i]) {
+        case "--retry":
+          retry = true;
+          break;
+        case "--idle-timeout-ms":
+          idleTimeoutMs = Long.parseLong(args[++i]);
+          break;
+        default:
+          throw new IllegalArgumentException("unknown option " + args[i]);
+      }
+    }
     ServerCredentials creds =
         ServerCredentials.generateSelfSigned("localhost", ServerCredentials.KeyType.EC_P256);
     QuicSslContext ssl =
@@ -191,7 +208,7 @@ public final class QuicheRelay {
     ChannelHandler codec =
         new QuicServerCodecBuilder()
             .sslContext(ssl)
-            .maxIdleTimeout(30_000, TimeUnit.MILLISECONDS)
+            .maxIdleTimeout(idleTimeoutMs, TimeUnit.MILLISECONDS)
             .maxSendUdpPayloadSize(1350)
             .maxRecvUdpPayloadSize(1350)
             .initialMaxData(10_000_000)
@@ -200,7 +217,7 @@ public final class QuicheRelay {
             .initialMaxStreamsBidirectional(100)
             .initialMaxStreamsUnidirectional(100)
             .datagram(1000, 1000)
-            .tokenHandler(NO_RETRY)
+            .tokenHandler(retry ? InsecureQuicTokenHandler.INSTANCE : NO_RETRY)
             .handler(
                 new ChannelInitializer<QuicChannel>() {
                   @Override
@@ -221,7 +238,8 @@ public final class QuicheRelay {
             .bind(new InetSocketAddress("127.0.0.1", port))
             .sync()
             .channel();
-    System.out.println("quiche relay on " + udp.localAddress());
+    System.out.println(
+        "quiche relay on " + udp.localAddress() + " retry=" + retry + " idle=" + idleTimeoutMs);
     udp.closeFuture().sync();
   }
 }

@@ -17,6 +17,7 @@ OPENS="--add-opens java.base/com.sun.crypto.provider=ALL-UNNAMED"
 OUT=${OUT:-$ROOT/perf/results}
 TARGETS=${TARGETS:-"floor peer ours"}
 LOAD_ARGS=${LOAD_ARGS:-}
+TARGET_JVM_ARGS=${TARGET_JVM_ARGS:-} # extra JVM flags for every target, e.g. -Xmx1g
 OURS_ARGS=${OURS_ARGS:-} # extra command-line options for our server, e.g. "--retry never"
 PEER_ARGS=${PEER_ARGS:-} # extra options for QuicheRelay, e.g. "--retry --idle-timeout-ms 300000"
 TARGET_CPU=${TARGET_CPU:-0}
@@ -48,6 +49,7 @@ trap cleanup EXIT
 # start_target NAME [extra JVM flags...]: starts the target on core $TARGET_CPU, sets TARGET_PID.
 start_target() {
   local name=$1; shift
+  set -- $TARGET_JVM_ARGS "$@"
   case "$name" in
     ours|ours-backoff)
       local idle=busy-spin

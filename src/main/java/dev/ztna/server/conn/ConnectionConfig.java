@@ -38,7 +38,10 @@ public final class ConnectionConfig {
    */
   public final boolean addressDiscovery;
 
-  /** Outstanding sent packets tracked per packet number space (power of two). */
+  /**
+   * Maximum outstanding sent packets tracked per packet number space (power of two): the cap on
+   * packets in flight. The bookkeeping starts at 32 records and doubles on demand up to this.
+   */
   public final int sentPacketCapacity;
 
   public final TlsServerConfig tls;
@@ -79,7 +82,7 @@ public final class ConnectionConfig {
     private int activeConnectionIdLimit = 4;
     private int maxDatagramQueue = 64;
     private boolean addressDiscovery = true;
-    private int sentPacketCapacity = 256;
+    private int sentPacketCapacity = 2048;
     private final TlsServerConfig tls;
     private final ConnectionIdGenerator cids;
     private final StatelessResetTokens resetTokens;

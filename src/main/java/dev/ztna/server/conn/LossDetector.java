@@ -65,12 +65,26 @@ public final class LossDetector {
       AmplificationLimiter amplification,
       SentPacketListener listener,
       int ledgerCapacity) {
+    this(rtt, cc, amplification, listener, ledgerCapacity, ledgerCapacity);
+  }
+
+  /**
+   * As the fixed-capacity constructor, with ledgers that start at {@code initialLedgerCapacity}
+   * records and double on demand up to {@code maxLedgerCapacity} (see {@link SentPacketLedger}).
+   */
+  public LossDetector(
+      RttEstimator rtt,
+      NewRenoCongestionController cc,
+      AmplificationLimiter amplification,
+      SentPacketListener listener,
+      int initialLedgerCapacity,
+      int maxLedgerCapacity) {
     this.rtt = rtt;
     this.cc = cc;
     this.amplification = amplification;
     this.listener = listener;
     for (int s = 0; s < PacketNumberSpace.COUNT; s++) {
-      ledgers[s] = new SentPacketLedger(s, ledgerCapacity);
+      ledgers[s] = new SentPacketLedger(s, initialLedgerCapacity, maxLedgerCapacity);
     }
   }
 

@@ -62,6 +62,15 @@ public final class QuicConnection {
   static final int ACK_DELAY_EXPONENT = 3;
   static final long MAX_ACK_DELAY_MS = 25;
 
+  /**
+   * Sent-packet records preallocated per packet number space; they double on demand up to {@link
+   * ConnectionConfig#sentPacketCapacity}, so idle connections stay small.
+   */
+  static final int INITIAL_RECORDS = 32;
+
+  /** DATAGRAM queue slots allocated on first use; doubled on demand up to the configured cap. */
+  static final int INITIAL_DATAGRAM_SLOTS = 16;
+
   private static final int TAG = PacketProtection.TAG_LENGTH;
   private static final int VERSION = PacketHeaderFlyweight.VERSION_1;
 
@@ -141,7 +150,10 @@ public final class QuicConnection {
   private final NewRenoCongestionController cc;
   private final AmplificationLimiter amp = new AmplificationLimiter(MIN_INITIAL_DATAGRAM);
   private final LossDetector loss;
-  private final int recCap;
+  // Per space: records the arrays below hold now (a power of two that doubles with the space's
+  // ledger, see growRecords); a record's token is its logical number, its slot token & (cap - 1).
+  private final int[] recCap = new int[PacketNumberSpace.COUNT];
+  private final int recMaxCap;
   private final long[][] recCryptoOff = new long[PacketNumberSpace.COUNT][];
   private final int[][] recCryptoLen = new int[PacketNumberSpace.COUNT][];
   private final int[][] recFlags = new int[PacketNumberSpace.COUNT][];
@@ -249,7 +261,7 @@ public final class QuicConnection {
   private long probeResponseData;
   private InetSocketAddress probeResponseAddr;
 
-  // DATAGRAM send queue (allocated on first use).
+  // DATAGRAM send queue (allocated on first use, grown on demand).
   private byte[] dgRing;
   private int[] dgLen;
   private int dgSlot;
@@ -289,9 +301,10 @@ public final class QuicConnection {
     this.destination = peer;
     this.lastNow = now;
     this.cidLen = cfg.cids.length();
-    this.recCap = cfg.sentPacketCapacity;
+    this.recMaxCap = cfg.sentPacketCapacity;
+    int recInitial = Math.min(INITIAL_RECORDS, recMaxCap);
     this.cc = new NewRenoCongestionController(Math.max(1200, cfg.maxUdpPayloadSize));
-    this.loss = new LossDetector(rtt, cc, amp, callbacks, recCap);
+    this.loss = new LossDetector(rtt, cc, amp, callbacks, recInitial, recMaxCap);
     this.flow =
         new FlowControl(
             cfg.initialMaxData,
@@ -303,14 +316,15 @@ public final class QuicConnection {
     for (int s = 0; s < PacketNumberSpace.COUNT; s++) {
       trackers[s] =
           new ReceivedPacketTracker(s, s == PacketNumberSpace.APPLICATION ? maxAckDelayNanos : 0);
-      recCryptoOff[s] = new long[recCap];
-      recCryptoLen[s] = new int[recCap];
-      recFlags[s] = new int[recCap];
-      recAckLargest[s] = new long[recCap];
+      recCap[s] = recInitial;
+      recCryptoOff[s] = new long[recInitial];
+      recCryptoLen[s] = new int[recInitial];
+      recFlags[s] = new int[recInitial];
+      recAckLargest[s] = new long[recInitial];
     }
-    recStreamId = new long[recCap];
-    recRetireSeq = new long[recCap];
-    recNcidMask = new int[recCap];
+    recStreamId = new long[recInitial];
+    recRetireSeq = new long[recInitial];
+    recNcidMask = new int[recInitial];
     for (int l = 0; l < 2; l++) {
       cryptoOut[l] = new byte[2048];
       cryptoPending[l] = new BitSet();
@@ -1441,6 +1455,49 @@ public final class QuicConnection {
    * nothing to carry). When {@code padTo > 0} the packet is padded so that it ends at or after
    * {@code padTo}.
    */
+  /**
+   * Doubles the per-packet records of {@code space} (its ledger doubles in step when it records the
+   * next packet), keeping every live record at its logical number: the live ones are the last
+   * {@code recordCount()} records sent, one per ledger entry.
+   */
+  private void growRecords(int space) {
+    int oldMask = recCap[space] - 1;
+    int newCap = recCap[space] << 1;
+    int newMask = newCap - 1;
+    long[] cryptoOff = new long[newCap];
+    int[] cryptoLen = new int[newCap];
+    int[] flags = new int[newCap];
+    long[] ackLargest = new long[newCap];
+    boolean app = space == PacketNumberSpace.APPLICATION;
+    long[] streamId = app ? new long[newCap] : null;
+    long[] retireSeq = app ? new long[newCap] : null;
+    int[] ncidMask = app ? new int[newCap] : null;
+    long end = recordsSent[space];
+    for (long r = end - loss.ledger(space).recordCount(); r < end; r++) {
+      int from = (int) (r & oldMask);
+      int to = (int) (r & newMask);
+      cryptoOff[to] = recCryptoOff[space][from];
+      cryptoLen[to] = recCryptoLen[space][from];
+      flags[to] = recFlags[space][from];
+      ackLargest[to] = recAckLargest[space][from];
+      if (app) {
+        streamId[to] = recStreamId[from];
+        retireSeq[to] = recRetireSeq[from];
+        ncidMask[to] = recNcidMask[from];
+      }
+    }
+    recCryptoOff[space] = cryptoOff;
+    recCryptoLen[space] = cryptoLen;
+    recFlags[space] = flags;
+    recAckLargest[space] = ackLargest;
+    if (app) {
+      recStreamId = streamId;
+      recRetireSeq = retireSeq;
+      recNcidMask = ncidMask;
+    }
+    recCap[space] = newCap;
+  }
+
   private int buildPacket(int space, byte[] out, int start, int end, int padTo, long now) {
     PacketProtection keys = tx[space];
     if (keys == null || end - start < 64) {
@@ -1467,7 +1524,10 @@ public final class QuicConnection {
     int payload = pnOff + pnLen;
     int limit = end - TAG;
     int pos = payload;
-    int rec = (int) (recordsSent[space] & (recCap - 1));
+    if (loss.ledger(space).recordCount() >= recCap[space] && recCap[space] < recMaxCap) {
+      growRecords(space);
+    }
+    int rec = (int) (recordsSent[space] & (recCap[space] - 1));
     long cOff = -1;
     int cLen = 0;
     int flags = 0;
@@ -1646,7 +1706,7 @@ public final class QuicConnection {
       }
       recordsSent[space]++;
     }
-    loss.onPacketSent(space, pn, now, n, ackEliciting, inFlight, rec);
+    loss.onPacketSent(space, pn, now, n, ackEliciting, inFlight, recordsSent[space] - 1);
     if (ackEliciting && !ackElicitingSentSinceRx && idleTimeoutNanos > 0) {
       // RFC 9000 §10.1: restart the idle timer when sending the first ack-eliciting packet after
       // receiving.
@@ -2025,12 +2085,16 @@ public final class QuicConnection {
     }
     if (dgRing == null) {
       dgSlot = cfg.maxUdpPayloadSize;
-      dgRing = new byte[cfg.maxDatagramQueue * dgSlot];
-      dgLen = new int[cfg.maxDatagramQueue];
+      int slots = Math.min(INITIAL_DATAGRAM_SLOTS, cfg.maxDatagramQueue);
+      dgRing = new byte[slots * dgSlot];
+      dgLen = new int[slots];
     }
     if (dgCount == dgLen.length) {
-      datagramFramesDropped++;
-      return SEND_QUEUE_FULL;
+      if (dgLen.length >= cfg.maxDatagramQueue) {
+        datagramFramesDropped++;
+        return SEND_QUEUE_FULL;
+      }
+      growDatagramQueue();
     }
     int slot = dgHead + dgCount;
     if (slot >= dgLen.length) {
@@ -2040,6 +2104,29 @@ public final class QuicConnection {
     dgLen[slot] = len;
     dgCount++;
     return SEND_QUEUED;
+  }
+
+  /**
+   * Doubles the full DATAGRAM queue (capped at {@link ConnectionConfig#maxDatagramQueue}), oldest
+   * first at slot 0: a connection that bursts pays this once, one that never bursts keeps a small
+   * queue (a full-size queue is {@code maxDatagramQueue} x the UDP payload size, 1.4 MB by
+   * default).
+   */
+  private void growDatagramQueue() {
+    int slots = Math.min(dgLen.length * 2, cfg.maxDatagramQueue);
+    byte[] ring = new byte[slots * dgSlot];
+    int[] lens = new int[slots];
+    for (int n = 0; n < dgCount; n++) {
+      int from = dgHead + n;
+      if (from >= dgLen.length) {
+        from -= dgLen.length;
+      }
+      System.arraycopy(dgRing, from * dgSlot, ring, n * dgSlot, dgLen[from]);
+      lens[n] = dgLen[from];
+    }
+    dgRing = ring;
+    dgLen = lens;
+    dgHead = 0;
   }
 
   /** The largest DATAGRAM payload {@link #sendDatagram} accepts now (0 if none). */
@@ -2210,10 +2297,10 @@ public final class QuicConnection {
     @Override
     public void onPacketAcked(
         int space, long pn, long token, int size, boolean inFlight, long timeSent) {
-      int rec = (int) token;
       if (recFlags[space] == null) {
         return;
       }
+      int rec = (int) (token & (recCap[space] - 1));
       int flags = recFlags[space][rec];
       if ((flags & F_ACK) != 0) {
         trackers[space].onAckOfAckReceived(recAckLargest[space][rec]);
@@ -2232,10 +2319,10 @@ public final class QuicConnection {
     @Override
     public void onPacketLost(
         int space, long pn, long token, int size, boolean inFlight, long timeSent) {
-      int rec = (int) token;
       if (recFlags[space] == null) {
         return;
       }
+      int rec = (int) (token & (recCap[space] - 1));
       int cLen = recCryptoLen[space][rec];
       if (cLen > 0 && cryptoPending[space] != null) {
         int from = (int) recCryptoOff[space][rec];

@@ -4,13 +4,13 @@ package dev.ztna.server.conn;
  * Sent packets of one packet number space awaiting acknowledgment, and their loss detection (RFC
  * 9002 §6.1, Appendix A.5, A.7, A.10).
  *
- * <p>Records live in a preallocated ring in packet number order (packet numbers must increase; gaps
- * are allowed). Only packets that are ack-eliciting or in flight are recorded; pure ACK packets
- * only advance {@link #largestSent()} and their acknowledgment is ignored, so the ring cannot fill
- * up with packets the peer never acknowledges. A record stays in its slot, marked acknowledged or
- * lost, until every older record is also settled; {@link #isFull()} then tells the sender not to
- * send anything that needs recording (ack-eliciting or in-flight packets) until acknowledgments or
- * losses free slots.
+ * <p>Records live in a ring (doubled on demand up to a maximum) in packet number order (packet
+ * numbers must increase; gaps are allowed). Only packets that are ack-eliciting or in flight are
+ * recorded; pure ACK packets only advance {@link #largestSent()} and their acknowledgment is
+ * ignored, so the ring cannot fill up with packets the peer never acknowledges. A record stays in
+ * its slot, marked acknowledged or lost, until every older record is also settled; {@link
+ * #isFull()} then tells the sender not to send anything that needs recording (ack-eliciting or
+ * in-flight packets) until acknowledgments or losses free slots.
  *
  * <p>ACK processing is in three steps, so congestion control sees losses before acknowledgments as
  * in RFC 9002 Appendix A.7: {@link #onAckReceived} marks newly acknowledged packets, {@link
@@ -30,14 +30,18 @@ public final class SentPacketLedger {
   private static final byte ACKED = 8;
 
   private final int space;
-  private final int capacity;
-  private final int mask;
-  private final long[] pns;
-  private final long[] timeSent;
-  private final long[] tokens;
-  private final int[] sizes;
-  private final byte[] flags;
-  private final int[] newlyAcked;
+  private final int maxCapacity;
+  // The ring starts small and doubles (up to maxCapacity) when a packet would not fit, so an idle
+  // connection holds little while a busy one can keep many packets in flight; it never shrinks, so
+  // a connection in steady state allocates nothing.
+  private int capacity;
+  private int mask;
+  private long[] pns;
+  private long[] timeSent;
+  private long[] tokens;
+  private int[] sizes;
+  private byte[] flags;
+  private int[] newlyAcked;
 
   private long head; // logical index of the oldest record
   private long tail; // logical index of the next record
@@ -64,22 +68,81 @@ public final class SentPacketLedger {
   }
 
   /**
+   * A ledger of fixed capacity.
+   *
    * @param space the packet number space, passed to listener callbacks
    * @param capacity maximum number of recorded packets, a power of two
    */
   public SentPacketLedger(int space, int capacity) {
-    if (capacity < 4 || Integer.bitCount(capacity) != 1) {
-      throw new IllegalArgumentException("capacity must be a power of two >= 4: " + capacity);
+    this(space, capacity, capacity);
+  }
+
+  /**
+   * A ledger that starts with room for {@code initialCapacity} records and doubles when needed up
+   * to {@code maxCapacity}.
+   *
+   * @param space the packet number space, passed to listener callbacks
+   * @param initialCapacity records preallocated, a power of two >= 4
+   * @param maxCapacity maximum number of recorded packets, a power of two >= initialCapacity
+   */
+  public SentPacketLedger(int space, int initialCapacity, int maxCapacity) {
+    if (initialCapacity < 4 || Integer.bitCount(initialCapacity) != 1) {
+      throw new IllegalArgumentException(
+          "capacity must be a power of two >= 4: " + initialCapacity);
+    }
+    if (maxCapacity < initialCapacity || Integer.bitCount(maxCapacity) != 1) {
+      throw new IllegalArgumentException(
+          "max capacity must be a power of two >= " + initialCapacity + ": " + maxCapacity);
     }
     this.space = space;
-    this.capacity = capacity;
-    this.mask = capacity - 1;
-    pns = new long[capacity];
-    timeSent = new long[capacity];
-    tokens = new long[capacity];
-    sizes = new int[capacity];
-    flags = new byte[capacity];
-    newlyAcked = new int[capacity];
+    this.maxCapacity = maxCapacity;
+    this.capacity = initialCapacity;
+    this.mask = initialCapacity - 1;
+    pns = new long[initialCapacity];
+    timeSent = new long[initialCapacity];
+    tokens = new long[initialCapacity];
+    sizes = new int[initialCapacity];
+    flags = new byte[initialCapacity];
+    newlyAcked = new int[initialCapacity];
+  }
+
+  /** Records the ring holds before it next grows. */
+  public int capacity() {
+    return capacity;
+  }
+
+  /** Doubles the ring, keeping every record at its logical index (and the marked acks). */
+  private void grow() {
+    int newCapacity = capacity << 1;
+    int newMask = newCapacity - 1;
+    long[] newPns = new long[newCapacity];
+    long[] newTimeSent = new long[newCapacity];
+    long[] newTokens = new long[newCapacity];
+    int[] newSizes = new int[newCapacity];
+    byte[] newFlags = new byte[newCapacity];
+    int[] newNewlyAcked = new int[newCapacity];
+    for (long k = head; k < tail; k++) {
+      int from = (int) (k & mask);
+      int to = (int) (k & newMask);
+      newPns[to] = pns[from];
+      newTimeSent[to] = timeSent[from];
+      newTokens[to] = tokens[from];
+      newSizes[to] = sizes[from];
+      newFlags[to] = flags[from];
+    }
+    for (int n = 0; n < newlyAckedCount; n++) {
+      // The record's logical index is the one in [head, tail) that maps to its old slot.
+      long k = head + ((newlyAcked[n] - head) & mask);
+      newNewlyAcked[n] = (int) (k & newMask);
+    }
+    pns = newPns;
+    timeSent = newTimeSent;
+    tokens = newTokens;
+    sizes = newSizes;
+    flags = newFlags;
+    newlyAcked = newNewlyAcked;
+    capacity = newCapacity;
+    mask = newMask;
   }
 
   /** The packet number space of this ledger. */
@@ -89,7 +152,7 @@ public final class SentPacketLedger {
 
   /** Whether no more ack-eliciting or in-flight packet can be recorded now. */
   public boolean isFull() {
-    return tail - head >= capacity;
+    return tail - head >= maxCapacity;
   }
 
   /**
@@ -115,6 +178,9 @@ public final class SentPacketLedger {
     }
     if (isFull()) {
       throw new IllegalStateException("sent packet ledger full");
+    }
+    if (tail - head >= capacity) {
+      grow();
     }
     largestSent = pn;
     int i = (int) (tail & mask);

@@ -209,6 +209,29 @@ final class Harness implements ConnectionListener {
     conn.onTimeout(now);
   }
 
+  /**
+   * The client's probe timeout during the handshake, as this harness emulates it: when the server
+   * has no earlier deadline, time only moves this far before the client retransmits.
+   */
+  static final long CLIENT_PTO_NANOS = 1_000_000_000L;
+
+  /**
+   * Advances the clock as a real handshake would: to the connection's next deadline, or to the
+   * client's own PTO if that comes first (then the server's timers do not fire; the caller lets the
+   * client retransmit). Without this, a server blocked by the anti-amplification limit (RFC 9002
+   * §6.2.2.1: no PTO armed until the client sends again) would jump straight to its idle timeout
+   * although a real client probes within about a second.
+   */
+  void advanceUntilClientPto() {
+    long t = conn.nextTimeoutNanos();
+    if (t > now + CLIENT_PTO_NANOS) {
+      now += CLIENT_PTO_NANOS;
+      return;
+    }
+    now = Math.max(now + 1, t);
+    conn.onTimeout(now);
+  }
+
   /** Runs exchanges, advancing time when idle, until {@code done} or {@code maxRounds}. */
   boolean runUntil(BooleanSupplier done, int maxRounds) {
     for (int i = 0; i < maxRounds; i++) {
@@ -221,8 +244,10 @@ final class Harness implements ConnectionListener {
         }
         if (!client.isHandshakeComplete() || !client.handshakeDone) {
           client.retransmitCrypto(); // emulates the client's own PTO
+          advanceUntilClientPto();
+        } else {
+          advance();
         }
-        advance();
       }
     }
     return done.getAsBoolean();

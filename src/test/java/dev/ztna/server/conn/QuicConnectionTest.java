@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ztna.server.certs.ServerCredentials;
 import dev.ztna.server.certs.ServerCredentials.KeyType;
+import dev.ztna.server.certs.TestCredentials;
 import dev.ztna.server.wire.FrameType;
 import dev.ztna.server.wire.FrameWriter;
 import dev.ztna.server.wire.TransportError;
@@ -45,6 +46,30 @@ class QuicConnectionTest {
       b[i] = (byte) (i * 31 + seed);
     }
     return b;
+  }
+
+  @Test
+  void datagramQueueGrowsOnDemandKeepsOrderAndStopsAtItsCap() {
+    Harness h = established(7, Harness.config(TestCredentials.ec()).maxDatagramQueue(100).build());
+    // The queue starts at 16 slots and doubles (16, 32, 64, then the cap of 100) while the
+    // connection sends nothing: every datagram up to the cap is accepted, in order.
+    for (int i = 0; i < 100; i++) {
+      byte[] p = pattern(200, i);
+      assertEquals(QuicConnection.SEND_QUEUED, h.conn.sendDatagram(new UnsafeBuffer(p), 0, 200));
+    }
+    assertEquals(
+        QuicConnection.SEND_QUEUE_FULL,
+        h.conn.sendDatagram(new UnsafeBuffer(new byte[200]), 0, 200));
+    for (int round = 0; round < 200 && h.client.datagramsReceived.size() < 100; round++) {
+      if (h.step() == 0) {
+        h.settle();
+      }
+    }
+    List<byte[]> got = h.client.datagramsReceived;
+    assertEquals(100, got.size());
+    for (int i = 0; i < 100; i++) {
+      assertArrayEquals(pattern(200, i), got.get(i), "datagram " + i);
+    }
   }
 
   @Test

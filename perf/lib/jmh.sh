@@ -15,7 +15,8 @@ scenario_jmh() {
   # JMH finds benchmarks through the list its annotation processor generates: rebuild it when a
   # perf source is newer (or `mvn test` without -Pperf replaced the test classes).
   local list=target/test-classes/META-INF/BenchmarkList
-  if [[ ! -f $list || -n $(find perf/src/java -name '*.java' -newer "$list" | head -1) ]]; then
+  if [[ ! -f $list || ! -f target/test-classes/dev/ztna/server/perf/CodecBench.class
+    || -n $(find perf/src/java -name '*.java' -newer "$list" | head -1) ]]; then
     mvn -B -q -Pperf test-compile
   fi
   local javabin jdk opts

@@ -119,7 +119,12 @@ class DatagramScenariosTest {
         byte[] back = c.datagrams().poll(Scenarios.DEADLINE_SECONDS, TimeUnit.SECONDS);
         if (back == null || !Arrays.equals(back, sent[i])) {
           // A datagram may be lost on loopback under load (RFC 9221 is unreliable): re-send.
-          Scenarios.echo(c::sendDatagram, c.datagrams(), sent[i]);
+          try {
+            Scenarios.echo(c::sendDatagram, c.datagrams(), sent[i]);
+          } catch (AssertionError e) {
+            throw new AssertionError(
+                "connection " + i + ": " + e.getMessage() + "; server " + server.counters(), e);
+          }
         }
       }
       assertEquals(n, server.counters().get(Counter.HANDSHAKES_COMPLETED));

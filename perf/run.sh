@@ -96,11 +96,14 @@ case "${1:-all}" in
     secs=${2:-60}; rate=${3:-20000}
     jdk=$("$JAVA" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
     gclog="$OUT/gc-ours-jdk$jdk-${secs}s-${rate}.log"
-    start_target ours "-Xlog:gc:file=$gclog"
+    OURS_ARGS="$OURS_ARGS --stats-interval-ms 5000" start_target ours "-Xlog:gc:file=$gclog"
     load ours "$PORT" "$CONNECTOR_PORT" "$OUT" --soak "$secs" "$rate" | tee "$OUT/soak-ours-jdk$jdk.txt"
     stop_target
     echo "GC pauses in $gclog (whole process life, incl. start-up and handshakes): $(grep -c 'Pause' "$gclog" || true)" \
       | tee -a "$OUT/soak-ours-jdk$jdk.txt"
+    cp "$OUT/target-ours.log" "$OUT/soak-ours-jdk$jdk-server.log"
+    python3 perf/stats_delta.py "$OUT/soak-ours-jdk$jdk-server.log" \
+      relayed_agent_to_connector_datagrams relayed_connector_to_agent_datagrams | tee -a "$OUT/soak-ours-jdk$jdk.txt"
     ;;
   jfr)
     secs=${2:-20}; rate=${3:-40000}

@@ -201,7 +201,17 @@ public final class HandshakeLoad {
     return group.next().submit(c).get(10, TimeUnit.SECONDS);
   }
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
+    try {
+      run(args);
+    } catch (Throwable t) {
+      // The event-loop threads are not daemons: without this a failed start-up would hang.
+      t.printStackTrace();
+      System.exit(1);
+    }
+  }
+
+  private static void run(String[] args) throws Exception {
     String targetName = args[0];
     int port = Integer.parseInt(args[1]);
     int connectorPort = Integer.parseInt(args[2]);

@@ -224,6 +224,16 @@ public final class Main implements Callable<Integer> {
               + " milliseconds (default: ${DEFAULT-VALUE}).")
   private long drainTimeoutMs;
 
+  @Option(
+      names = "--stats-interval-ms",
+      paramLabel = "N",
+      defaultValue = "60000",
+      description =
+          "How often to log a 'stats:' line (live connections, loop-thread allocation, heap, GC,"
+              + " every non-zero counter), in milliseconds; 0 turns it off (default:"
+              + " ${DEFAULT-VALUE}).")
+  private long statsIntervalMs;
+
   private final Launcher launcher;
   private final Path defaultCertDir;
   private PrintWriter err;
@@ -240,10 +250,8 @@ public final class Main implements Callable<Integer> {
             args,
             (config, credentials) -> {
               RelayCounters relayCounters = new RelayCounters();
-              int code =
-                  ServerLauncher.run(config, credentials, new RelayApplication(relayCounters));
-              LOG.info("relay counters: {}", relayCounters);
-              return code;
+              return ServerLauncher.run(
+                  config, credentials, new RelayApplication(relayCounters), List.of(relayCounters));
             }));
   }
 
@@ -339,6 +347,7 @@ public final class Main implements Callable<Integer> {
     checkRange("--initial-max-streams-bidi", initialMaxStreamsBidi, 0, MAX_STREAMS);
     checkRange("--initial-max-streams-uni", initialMaxStreamsUni, 0, MAX_STREAMS);
     checkRange("--drain-timeout-ms", drainTimeoutMs, 0, MAX_VARINT);
+    checkRange("--stats-interval-ms", statsIntervalMs, 0, MAX_VARINT);
     return ServerConfig.builder()
         .listen(addresses)
         .certFile(cert != null ? cert : defaultCertDir.resolve(DEFAULT_CERT_NAME))
@@ -356,6 +365,7 @@ public final class Main implements Callable<Integer> {
         .initialMaxStreamsBidi(initialMaxStreamsBidi)
         .initialMaxStreamsUni(initialMaxStreamsUni)
         .drainTimeout(Duration.ofMillis(drainTimeoutMs))
+        .statsInterval(Duration.ofMillis(statsIntervalMs))
         .build();
   }
 

@@ -40,6 +40,9 @@ public final class ServerConfig {
   public final int maxDatagramQueue;
   public final Duration drainTimeout;
 
+  /** How often the launcher logs a {@code stats:} line; zero turns it off. */
+  public final Duration statsInterval;
+
   /**
    * Give each connection a socket connected to its peer (sharing the port through SO_REUSEPORT), so
    * receiving its datagrams allocates nothing; off, every datagram arrives on the listening socket.
@@ -63,6 +66,7 @@ public final class ServerConfig {
     this.initialMaxStreamsUni = b.initialMaxStreamsUni;
     this.maxDatagramQueue = b.maxDatagramQueue;
     this.drainTimeout = Objects.requireNonNull(b.drainTimeout);
+    this.statsInterval = Objects.requireNonNull(b.statsInterval);
     this.connectedSockets = b.connectedSockets;
     if (listen.isEmpty()) {
       throw new IllegalArgumentException("at least one listen address is required");
@@ -99,6 +103,7 @@ public final class ServerConfig {
     private long initialMaxStreamsUni = 100;
     private int maxDatagramQueue = 1024;
     private Duration drainTimeout = Duration.ofSeconds(3);
+    private Duration statsInterval = Duration.ofSeconds(60);
     private boolean connectedSockets = true;
 
     private Builder() {}
@@ -180,6 +185,11 @@ public final class ServerConfig {
 
     public Builder drainTimeout(Duration v) {
       drainTimeout = v;
+      return this;
+    }
+
+    public Builder statsInterval(Duration v) {
+      statsInterval = v;
       return this;
     }
 

@@ -2,6 +2,7 @@ package dev.ztna.server.loop;
 
 import dev.ztna.server.certs.ServerCredentials;
 import java.io.IOException;
+import java.util.List;
 import org.agrona.concurrent.ShutdownSignalBarrier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,6 +21,19 @@ public final class ServerLauncher {
    */
   public static int run(
       ServerConfig config, ServerCredentials credentials, Application application) {
+    return run(config, credentials, application, List.of());
+  }
+
+  /**
+   * As {@link #run(ServerConfig, ServerCredentials, Application)}, and logs a {@code stats:} line
+   * every {@link ServerConfig#statsInterval} with the server's counters followed by {@code
+   * extraCounters} (see {@link StatsReporter}).
+   */
+  public static int run(
+      ServerConfig config,
+      ServerCredentials credentials,
+      Application application,
+      List<? extends CounterSet<?>> extraCounters) {
     LOG.info("certificate: {}", credentials.describe());
     ShutdownSignalBarrier barrier = new ShutdownSignalBarrier();
     ZtnaServer server;
@@ -29,9 +43,11 @@ public final class ServerLauncher {
       LOG.error("cannot listen on {}: {}", config.listen, e.toString());
       return 1;
     }
-    try {
+    try (StatsReporter stats = StatsReporter.start(server, config.statsInterval, extraCounters)) {
       barrier.await();
       LOG.info("shutdown signal received, stopping");
+      server.close();
+      LOG.info("final stats: {}", stats.line());
     } finally {
       server.close();
     }

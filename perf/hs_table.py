@@ -10,7 +10,7 @@ import os
 import re
 import sys
 
-ORDER = ["floor", "peer", "ours"]
+ORDER = ["floor", "peer", "ours", "ours-backoff"]
 
 
 def median(xs):
@@ -76,7 +76,7 @@ def handshake(d):
                       + " | ".join(ratio(a[k], b[k]) for k in keys) + " |")
     print("\n(rate ratio > 1: ours completes more handshakes per second; latency ratio < 1: ours is faster)")
     comments = [line.strip() for t in targets(d) for line in open(os.path.join(d, f"runs-{t}.txt"))
-                if line.startswith("# ours at shutdown: counters")]
+                if line.startswith("# ours at shutdown: counters") and t == "ours"]
     if comments:
         print("\nOur server's counters at shutdown, last round: `" + comments[-1][len("# ours at shutdown: "):] + "`")
 
@@ -96,10 +96,14 @@ def flood(d):
     med = {}
     for t in targets(d):
         rs, checks, warm = [], [], None
+        round_alloc = []
         for line in open(os.path.join(d, f"runs-{t}.txt")):
             w = line.split()
             if line.startswith("FLOOD "):
                 rs.append(dict(kv(w, 2), label=w[1]))
+            elif line.startswith("# round ALLOC ") and "n/a" not in line:
+                v = kv(w, 3)
+                round_alloc.append(f"{v['bytes_per_retry']:.4f} B over {int(v['retries'])}")
             elif line.startswith("# FLOOD "):
                 warm = kv(w, 3)
             elif line.startswith("# ours at shutdown: counters") and rs and warm:
@@ -116,6 +120,8 @@ def flood(d):
         med[t] = m
         per = ", ".join(f"{r['retries_per_s']:.0f}" for r in rs)
         check = "; ".join(checks) if checks else ("n/a" if t != "ours" else "no counters line")
+        if round_alloc:
+            check += "; loop bytes/Retry per round: " + ", ".join(round_alloc)
         rate = int(rs[0]["rate"])
         label = t if rate == 0 else f"{t} (offered {rate}/s)"
         print(f"| {label} | {m['offered_per_s']:.0f} | {m['retries_per_s']:.0f} | {m['ratio']:.3f} | [{per}] |"
@@ -132,42 +138,56 @@ def flood(d):
         fl = [line for line in text.splitlines() if line.startswith("FLOOD ")]
         al = [line for line in text.splitlines() if line.startswith("ALLOC ")]
         if al:
-            print("\n**Loop-thread allocation per Retry (ours)**, flat-out flood until the count was reached,"
-                  " from the first and last `stats:` lines of the server log\n")
-            if fl:
-                f = kv(fl[0].split(), 2)
-                print(f"Flood: {int(f['sent'])} Initials sent in {f['secs']:.1f} s ({f['offered_per_s']:.0f}/s),"
-                      f" {int(f['retries'])} Retries received ({f['retries_per_s']:.0f}/s).\n")
-            a = al[0].split()
-            if len(a) > 1 and a[1] == "n/a":
-                print(al[0][6:])
-            else:
+            print("\n**Loop-thread allocation per Retry (ours)**: flat-out floods until the count was reached, one"
+                  " server start each, from the first and last periodic `stats:` lines of the server log"
+                  " (`loop_allocated_bytes` and `retry_sent` deltas)\n")
+            print("| source sockets | Initials sent | flood time | Retries/s | Retries (retry_sent delta) |"
+                  " loop_allocated_bytes delta | bytes / Retry | after the first 10% (bytes / Retry over Retries) |"
+                  " gc_count delta | idle loop bytes / stats interval |")
+            print("|---|---|---|---|---|---|---|---|---|---|")
+            floods = {line.split()[1]: kv(line.split(), 2) for line in fl}
+            for line in al:
+                a = line.split()
+                if len(a) > 1 and a[1] == "n/a":
+                    print(f"| {line[6:]} | | | | | | | | | |")
+                    continue
                 v = kv(a, 1)
-                print("| Retries (retry_sent delta) | loop_allocated_bytes delta | bytes / Retry |"
-                      " gc_count delta | idle loop bytes / stats interval |")
-                print("|---|---|---|---|---|")
-                print(f"| {int(v['retries'])} | {int(v['allocated'])} | {v['bytes_per_retry']:.4f} |"
+                k = int(v.get("sockets", 0))
+                f = floods.get(f"ours-alloc-{k}", {})
+                print(f"| {k} | {int(f.get('sent', 0))} | {f.get('secs', 0):.1f} s | {f.get('retries_per_s', 0):.0f} |"
+                      f" {int(v['retries'])} | {int(v['allocated'])} | {v['bytes_per_retry']:.4f} |"
+                      f" {v.get('steady_bytes_per_retry', float('nan')):.4f} over {int(v.get('steady_retries', 0))} |"
                       f" {int(v['gc_delta'])} | {v['idle_bytes_per_interval']:.0f} |")
 
 
-def alloc(log, t0, t1):
-    lines = [line for line in open(log, errors="replace") if "stats:" in line]
+def alloc(log, t0, t1, sockets="0"):
+    # Periodic lines only: the `final stats:` line comes after the loop thread ended (its allocated
+    # bytes then read -1).
+    lines = [line for line in open(log, errors="replace")
+             if " stats: " in line and "final stats:" not in line and counter(line, "loop_allocated_bytes") is not None]
     if len(lines) < 2:
         print("ALLOC n/a: fewer than two stats lines in " + log)
         return
     first, last = lines[0], lines[-1]
-    retries = counter(last, "retry_sent") - (counter(first, "retry_sent") or 0)
+    retries = (counter(last, "retry_sent") or 0) - (counter(first, "retry_sent") or 0)
     allocated = counter(last, "loop_allocated_bytes") - counter(first, "loop_allocated_bytes")
     gc = (counter(last, "gc_count") or 0) - (counter(first, "gc_count") or 0)
-    # Idle baseline: consecutive stats lines before the flood (retry_sent unchanged).
+    # Idle baseline: consecutive stats lines with no datagram in between (before or after the flood).
     idle = []
     for a, b in zip(lines, lines[1:]):
-        if counter(a, "retry_sent") == counter(b, "retry_sent") == counter(first, "retry_sent"):
+        if counter(a, "datagrams_received") == counter(b, "datagrams_received"):
             idle.append(counter(b, "loop_allocated_bytes") - counter(a, "loop_allocated_bytes"))
     idle_per = median(idle) if idle else float("nan")
+    # Steady state: from the first line with at least 10% of the Retries (JIT warm-up excluded).
+    base = counter(first, "retry_sent") or 0
+    steady = next((line for line in lines if (counter(line, "retry_sent") or 0) - base >= retries / 10), first)
+    s_retries = (counter(last, "retry_sent") or 0) - (counter(steady, "retry_sent") or 0)
+    s_alloc = counter(last, "loop_allocated_bytes") - counter(steady, "loop_allocated_bytes")
     print(f"ALLOC retries {retries} allocated {allocated} bytes_per_retry {allocated / max(retries, 1):.6f}"
           f" gc_delta {gc} idle_bytes_per_interval {idle_per} stats_lines {len(lines)}"
-          f" flood_wall_seconds {float(t1) - float(t0):.1f}")
+          f" flood_wall_seconds {float(t1) - float(t0):.1f} sockets {sockets}"
+          f" steady_retries {s_retries} steady_allocated {s_alloc}"
+          f" steady_bytes_per_retry {s_alloc / max(s_retries, 1):.6f}")
 
 
 if __name__ == "__main__":
@@ -177,6 +197,6 @@ if __name__ == "__main__":
     elif mode == "flood":
         flood(sys.argv[2])
     elif mode == "alloc":
-        alloc(sys.argv[2], sys.argv[3], sys.argv[4])
+        alloc(*sys.argv[2:6])
     else:
         sys.exit("usage: hs_table.py handshake DIR | flood DIR | alloc LOG T0 T1")

@@ -6,7 +6,8 @@
 #   HS_SECONDS (5), HS_CONCURRENCY ("1 16"), HS_WARMUP (3, seconds before the first measured
 #   window of each target JVM; 1 before the others),
 #   FLOOD_SECONDS (5), FLOOD_RATE (0 = flat out), FLOOD_SOCKETS (4), FLOOD_WARMUP (2),
-#   ALLOC_RETRIES (1000000, 0 skips the allocation run), ALLOC_MAX_SECONDS (150).
+#   ALLOC_RETRIES (1000000, 0 skips the allocation runs), ALLOC_MAX_SECONDS (150), ALLOC_SOCKETS ("1 4":
+#   one allocation run per source-socket count; one source vs. alternating sources).
 # Output: $OUT/handshake/{table.md,runs-<target>.txt}, $OUT/flood/{table.md,runs-<target>.txt,alloc.txt}.
 
 hs_java() {
@@ -17,7 +18,7 @@ hs_java() {
 hs_command() {
   local vars="" v
   for v in TARGETS ROUNDS PORT CONNECTOR_PORT OURS_ARGS PEER_ARGS HS_SECONDS HS_CONCURRENCY HS_WARMUP \
-    FLOOD_SECONDS FLOOD_RATE FLOOD_SOCKETS FLOOD_WARMUP ALLOC_RETRIES ALLOC_MAX_SECONDS; do
+    FLOOD_SECONDS FLOOD_RATE FLOOD_SOCKETS FLOOD_WARMUP ALLOC_RETRIES ALLOC_MAX_SECONDS ALLOC_SOCKETS; do
     if [[ -n ${!v:-} ]]; then vars+="$v=\"${!v}\" "; fi
   done
   echo "${vars}perf/run.sh $*"
@@ -69,7 +70,7 @@ scenario_handshake() {
         w=1
       done
       stop_target
-      if [[ $t == ours ]]; then hs_ours_counters | sed 's/^/# ours at shutdown: /' | tee -a "$dir/runs-$t.txt"; fi
+      if [[ $t == ours* ]]; then hs_ours_counters "$t" | sed 's/^/# ours at shutdown: /' | tee -a "$dir/runs-$t.txt"; fi
     done
   done
   {
@@ -109,6 +110,9 @@ scenario_flood() {
         # retry_sent at shutdown covers the warm-up and the measured flood: compare with the sum of
         # the two "retries" the flood received.
         hs_ours_counters | sed 's/^/# ours at shutdown: /' | tee -a "$dir/runs-$t.txt"
+        if [[ -n $stats_extra ]]; then
+          python3 perf/hs_table.py alloc "$OUT/target-ours.log" 0 0 | sed 's/^/# round /' | tee -a "$dir/runs-$t.txt"
+        fi
       fi
     done
   done
@@ -117,19 +121,22 @@ scenario_flood() {
     if [[ -z $stats_extra ]]; then
       echo "ALLOC n/a: this server has no --stats-interval-ms" | tee "$dir/alloc.txt"
     else
-      echo "## flood: loop-thread allocation per Retry, ours, flat out until $alloc_retries Retries"
-      HS_OURS_EXTRA=$stats_extra hs_start ours
-      local t0 t1
-      t0=$(date +%s.%N)
-      hs_java dev.ztna.server.perf.InitialFlood "$PORT" --until-retries "$alloc_retries" \
-        --max-seconds "$alloc_max" --sockets "$sockets" --label ours-alloc | tee -a "$dir/alloc.txt"
-      t1=$(date +%s.%N)
-      sleep 2.5 # one more stats line after the last Retry
-      stop_target
-      sleep 0.3
-      cp "$OUT/target-ours.log" "$dir/target-ours-alloc.log"
-      grep 'stats:' "$dir/target-ours-alloc.log" | sed -n '1p;$p' | sed 's/^/# /' >>"$dir/alloc.txt" || true
-      python3 perf/hs_table.py alloc "$dir/target-ours-alloc.log" "$t0" "$t1" | tee -a "$dir/alloc.txt"
+      local k alloc_sockets=${ALLOC_SOCKETS:-1 4}
+      for k in $alloc_sockets; do
+        echo "## flood: loop-thread allocation per Retry, ours, flat out from $k socket(s) until $alloc_retries Retries"
+        HS_OURS_EXTRA=$stats_extra hs_start ours
+        local t0 t1
+        t0=$(date +%s.%N)
+        hs_java dev.ztna.server.perf.InitialFlood "$PORT" --until-retries "$alloc_retries" \
+          --max-seconds "$alloc_max" --sockets "$k" --label "ours-alloc-$k" | tee -a "$dir/alloc.txt"
+        t1=$(date +%s.%N)
+        sleep 2.5 # one more stats line after the last Retry
+        stop_target
+        sleep 0.3
+        cp "$OUT/target-ours.log" "$dir/target-ours-alloc-$k.log"
+        grep ' stats:' "$dir/target-ours-alloc-$k.log" | grep -v 'final stats:' | sed -n '1p;$p' | sed 's/^/# /' >>"$dir/alloc.txt" || true
+        python3 perf/hs_table.py alloc "$dir/target-ours-alloc-$k.log" "$t0" "$t1" "$k" | tee -a "$dir/alloc.txt"
+      done
     fi
   fi
   {

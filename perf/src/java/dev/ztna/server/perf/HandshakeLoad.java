@@ -40,7 +40,8 @@ import org.HdrHistogram.Histogram;
  * handshakes. For the floor (a forwarder that remembers only the last client address) all slots
  * share ONE socket, and the server is a quiche server with Retry in this process (like {@link
  * RelayLoad}'s floor Connector) behind {@link FloorForwarder}; it runs on its own event-loop thread
- * but on the load process's core, so the floor's number includes the server's work on the load core.
+ * but on the load process's core, so the floor's number includes the server's work on the load
+ * core.
  *
  * <p>Timing: a warm-up (not counted), then a measurement window of S seconds; a handshake counts in
  * the window if it completed (or failed) inside it. Latency = from {@code connect()} to the
@@ -269,8 +270,7 @@ public final class HandshakeLoad {
       }
       Thread.sleep(20);
     }
-    long[] r =
-        load.onLoop(() -> new long[] {load.ok, load.failed, load.okTotal, load.failedTotal});
+    long[] r = load.onLoop(() -> new long[] {load.ok, load.failed, load.okTotal, load.failedTotal});
     Histogram h = load.latency;
     System.out.printf(
         Locale.ROOT,

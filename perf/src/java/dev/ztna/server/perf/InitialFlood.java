@@ -24,7 +24,8 @@ import java.util.SplittableRandom;
  *
  * <p>Usage: {@code InitialFlood PORT [--rate R] [--seconds S] [--sockets K] [--until-retries N]
  * [--max-seconds S] [--label L]}. Prints one line {@code FLOOD label rate R secs S sent N send_full
- * F offered_per_s X retries N retries_per_s Y ratio Z other O}.
+ * F offered_per_s X retries N retries_per_s Y ratio Z other O ...}, with the change in the kernel's
+ * system-wide UDP {@code RcvbufErrors} ({@code /proc/net/snmp}) over the run.
  */
 public final class InitialFlood {
   private InitialFlood() {}
@@ -102,6 +103,7 @@ public final class InitialFlood {
     long retries = 0;
     long foreign = 0;
     long other = 0;
+    long rcvbuf0 = RelayLoad.rcvbufErrors();
     long t0 = System.nanoTime();
     long end = untilRetries > 0 ? t0 + (long) (maxSeconds * 1e9) : t0 + (long) (seconds * 1e9);
     long drainEnd = Long.MAX_VALUE;
@@ -161,7 +163,8 @@ public final class InitialFlood {
     System.out.printf(
         Locale.ROOT,
         "FLOOD %s rate %d secs %.2f sent %d send_full %d offered_per_s %.0f retries %d"
-            + " retries_per_s %.0f ratio %.4f other %d foreign_retry %d sockets %d seed %d%n",
+            + " retries_per_s %.0f ratio %.4f other %d foreign_retry %d sockets %d"
+            + " udp_rcvbuf_errors %d seed %d%n",
         label,
         rate,
         secs,
@@ -174,6 +177,7 @@ public final class InitialFlood {
         other,
         foreign,
         k,
+        RelayLoad.rcvbufErrors() - rcvbuf0,
         seed);
     for (DatagramChannel c : ch) {
       c.close();

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Markdown tables for perf/lib/handshake.sh (medians over rounds, ratios ours/peer and ours/floor).
 
-  hs_table.py handshake DIR          # from DIR/runs-<target>.txt (HS lines of HandshakeLoad)
-  hs_table.py flood DIR              # from DIR/runs-<target>.txt (FLOOD lines) and DIR/alloc.txt
+  hs_table.py handshake DIR [TARGET...] # from DIR/runs-<target>.txt (HS lines of HandshakeLoad)
+  hs_table.py flood DIR [TARGET...]     # from DIR/runs-<target>.txt (FLOOD lines) and DIR/alloc.txt
   hs_table.py alloc TARGET_LOG T0 T1 # ALLOC line from the first and last `stats:` lines of our server
 """
 import glob
@@ -32,8 +32,13 @@ def kv(words, start):
     return out
 
 
+ONLY = []  # the targets of this run (argv after DIR); empty: every runs-*.txt in DIR
+
+
 def targets(d):
     found = [os.path.basename(f)[5:-4] for f in glob.glob(os.path.join(d, "runs-*.txt"))]
+    if ONLY:
+        found = [t for t in found if t in ONLY]
     return [t for t in ORDER if t in found] + sorted(t for t in found if t not in ORDER)
 
 
@@ -196,6 +201,8 @@ def alloc(log, t0, t1, sockets="0"):
 
 if __name__ == "__main__":
     mode = sys.argv[1]
+    if mode in ("handshake", "flood"):
+        ONLY.extend(sys.argv[3:])
     if mode == "handshake":
         handshake(sys.argv[2])
     elif mode == "flood":
@@ -203,4 +210,4 @@ if __name__ == "__main__":
     elif mode == "alloc":
         alloc(*sys.argv[2:6])
     else:
-        sys.exit("usage: hs_table.py handshake DIR | flood DIR | alloc LOG T0 T1")
+        sys.exit("usage: hs_table.py handshake DIR [TARGET...] | flood DIR [TARGET...] | alloc LOG T0 T1 [SOCKETS]")

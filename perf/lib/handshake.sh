@@ -76,7 +76,7 @@ scenario_handshake() {
   {
     echo "Command: \`$(hs_command handshake)\`"
     echo
-    python3 perf/hs_table.py handshake "$dir"
+    python3 perf/hs_table.py handshake "$dir" $TARGETS
   } | tee "$dir/table.md"
 }
 
@@ -142,6 +142,6 @@ scenario_flood() {
   {
     echo "Command: \`$(hs_command flood)\`"
     echo
-    python3 perf/hs_table.py flood "$dir"
+    python3 perf/hs_table.py flood "$dir" $targets
   } | tee "$dir/table.md"
 }

@@ -69,7 +69,7 @@ public final class QuicConnection {
   static final int INITIAL_RECORDS = 32;
 
   /** DATAGRAM queue slots allocated on first use; doubled on demand up to the configured cap. */
-  static final int INITIAL_DATAGRAM_SLOTS = 16;
+  static final int INITIAL_DATAGRAM_SLOTS = 4;
 
   private static final int TAG = PacketProtection.TAG_LENGTH;
   private static final int VERSION = PacketHeaderFlyweight.VERSION_1;
@@ -1071,10 +1071,9 @@ public final class QuicConnection {
     handshakeDonePending = true;
     observeAddress(peer);
     amp.markValidated();
-    if (aliasRouted) {
-      aliasRouted = false;
-      listener.onLocalCidRetired(this, aliasCid, 0, aliasCid.length);
-    }
+    // The client's Initial DCID stays routed to this connection until it ends: a retransmitted
+    // Initial that arrives after the handshake (its token is still valid) must reach this
+    // connection, which drops it (Initial keys are gone), instead of creating a second one.
     long limit = Math.min(peerActiveCidLimit, localSlots);
     for (int i = 1; i < limit; i++) {
       issueLocalCid(true);

@@ -3,6 +3,7 @@ package dev.ztna.server.loop;
 import dev.ztna.server.certs.ServerCredentials;
 import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.agrona.concurrent.ShutdownSignalBarrier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,14 +44,38 @@ public final class ServerLauncher {
       LOG.error("cannot listen on {}: {}", config.listen, e.toString());
       return 1;
     }
+    AtomicBoolean loopDied = new AtomicBoolean();
+    Thread loop = server.loopThread();
+    Thread watcher =
+        new Thread(
+            () -> {
+              try {
+                loop.join();
+              } catch (InterruptedException e) {
+                return; // the launcher is stopping normally
+              }
+              // The loop thread only ends on close(); ending before means an Error (e.g. out of
+              // memory) killed it: exit so that a supervisor restarts the process rather than
+              // leaving one that answers nothing.
+              loopDied.set(true);
+              barrier.signal();
+            },
+            "ztna-loop-watch");
+    watcher.setDaemon(true);
+    watcher.start();
     try (StatsReporter stats = StatsReporter.start(server, config.statsInterval, extraCounters)) {
       barrier.await();
-      LOG.info("shutdown signal received, stopping");
+      watcher.interrupt();
+      if (loopDied.get()) {
+        LOG.error("the server loop thread died (see the error above); exiting");
+      } else {
+        LOG.info("shutdown signal received, stopping");
+      }
       server.close();
       LOG.info("final stats: {}", stats.line());
     } finally {
       server.close();
     }
-    return 0;
+    return loopDied.get() ? 1 : 0;
   }
 }

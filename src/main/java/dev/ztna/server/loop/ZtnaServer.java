@@ -32,6 +32,7 @@ public final class ZtnaServer implements AutoCloseable {
   private final ServerCounters counters;
   private final List<InetSocketAddress> localAddresses;
   private final AgentRunner runner;
+  private final Thread loopThread;
   private final ServerAgent agent;
   private final Duration drainTimeout;
 
@@ -39,8 +40,10 @@ public final class ZtnaServer implements AutoCloseable {
       ServerCounters counters,
       List<InetSocketAddress> local,
       AgentRunner runner,
+      Thread loopThread,
       ServerAgent agent,
       Duration drainTimeout) {
+    this.loopThread = loopThread;
     this.agent = agent;
     this.drainTimeout = drainTimeout;
     this.counters = counters;
@@ -85,14 +88,14 @@ public final class ZtnaServer implements AutoCloseable {
     AgentRunner runner =
         new AgentRunner(
             idleStrategy(config.idleKind), t -> LOG.error("server loop error", t), null, agent);
-    AgentRunner.startOnThread(runner);
+    Thread loopThread = AgentRunner.startOnThread(runner);
     LOG.info(
         "listening on {} (retry {}, idle strategy {}, cid length {})",
         local,
         config.retryMode,
         config.idleKind,
         config.cidLength);
-    return new ZtnaServer(counters, local, runner, agent, config.drainTimeout);
+    return new ZtnaServer(counters, local, runner, loopThread, agent, config.drainTimeout);
   }
 
   /** The per-connection transport profile (ZTNA-V1 §1) from the server configuration. */
@@ -132,7 +135,7 @@ public final class ZtnaServer implements AutoCloseable {
 
   /** The duty-cycle thread (for allocation measurements and diagnostics). */
   public Thread loopThread() {
-    return runner.thread();
+    return loopThread;
   }
 
   /** The loop's counters (readable from any thread). */

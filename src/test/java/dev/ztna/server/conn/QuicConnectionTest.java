@@ -51,7 +51,7 @@ class QuicConnectionTest {
   @Test
   void datagramQueueGrowsOnDemandKeepsOrderAndStopsAtItsCap() {
     Harness h = established(7, Harness.config(TestCredentials.ec()).maxDatagramQueue(100).build());
-    // The queue starts at 16 slots and doubles (16, 32, 64, then the cap of 100) while the
+    // The queue starts at 4 slots and doubles (4, 8, ..., 64, then the cap of 100) while the
     // connection sends nothing: every datagram up to the cap is accepted, in order.
     for (int i = 0; i < 100; i++) {
       byte[] p = pattern(200, i);
@@ -324,7 +324,9 @@ class QuicConnectionTest {
     // active_connection_id_limit 4 both ways: seq 0 plus three NEW_CONNECTION_ID.
     assertEquals(3, h.client.newCids.size());
     assertEquals(List.of(1L, 2L, 3L), h.client.newCidSeqs);
-    assertEquals(4, h.routed.size(), "initial DCID alias retired at handshake completion");
+    // Four issued CIDs plus the client's Initial DCID, kept routed so that late Initials reach
+    // this connection instead of creating another (retired when the connection ends).
+    assertEquals(5, h.routed.size(), "issued CIDs and the initial DCID alias");
     assertEquals(4, h.conn.activeLocalCids());
     // Retire seq 1: a replacement (seq 4) is issued, still 4 routed.
     byte[] f = new byte[8];
@@ -334,7 +336,7 @@ class QuicConnectionTest {
     h.settle();
     assertEquals(4, h.client.newCids.size());
     assertEquals(4L, h.client.newCidSeqs.get(3));
-    assertEquals(4, h.routed.size());
+    assertEquals(5, h.routed.size());
     // The client moves to one of the new CIDs: packets still processed.
     h.client.dcid = h.client.newCids.get(1);
     h.client.queueDatagram(pattern(10, 1));

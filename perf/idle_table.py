@@ -23,6 +23,8 @@ for f in sorted(glob.glob(os.path.join(d, "*-n*-run*.txt"))):
             kv = {w[i]: float(w[i + 1]) for i in range(3, len(w) - 1, 2)}
             v["connected"], v["failed"], v["connect_ms"] = kv["connected"], kv["failed"], kv["ms"]
             v["load_rss_mb"] = kv.get("load_rss_mb")
+        elif line.startswith("LOAD FAILED"):
+            v["load_failed"] = line[len("LOAD FAILED "):].strip()[:80]
         elif line.startswith("IDLE_END "):
             kv = {w[i]: float(w[i + 1]) for i in range(3, len(w) - 1, 2)}
             v["still_open"], v["closed_early"] = kv["still_open"], kv["closed_early"]
@@ -44,6 +46,10 @@ for f in sorted(glob.glob(os.path.join(d, "*-n*-run*.txt"))):
             v["rss_kb"] = int(w[w.index("rss_kb") + 1])
         if "fds" in w:
             v["fds"] = int(w[w.index("fds") + 1])
+        if "target_oom" in w:
+            v["oom"] = int(w[w.index("target_oom") + 1])
+        if "target_alive" in w:
+            v["alive"] = int(w[w.index("target_alive") + 1])
     runs.setdefault((t, n), []).append(v)
 
 
@@ -108,10 +114,27 @@ print("RSS and open fds with the N connections open; median over the rounds)\n")
 print(
     "| N | target | heap used (MiB) | heap per idle connection (bytes, vs N = 0) | RSS (MiB) |"
     " RSS per connection (KiB) | fds | connect time (s) | connects/s | failed | still open at end |"
-    " closed early | load RSS (MiB) |"
+    " closed early | load RSS (MiB) | notes |"
 )
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 per_conn = {}
+
+
+def note(r):
+    out = []
+    if r.get("oom"):
+        out.append("target OutOfMemoryError")
+    if r.get("alive") == 0:
+        out.append("target died")
+    if "connected" not in r:
+        out.append("no IDLE line (load failed)")
+    elif r.get("failed"):
+        out.append(f"{r['connected']:.0f} connected, {r['failed']:.0f} failed")
+    if r.get("load_failed"):
+        out.append("load failed: " + r["load_failed"])
+    return "; ".join(out)
+
+
 for n in ns:
     for t in targets:
         if (t, n) not in runs:
@@ -119,8 +142,9 @@ for n in ns:
         rs = runs[(t, n)]
         heap, heap0 = med(t, n, "heap_kb"), med(t, 0, "heap_kb")
         rss, rss0 = med(t, n, "rss_kb"), med(t, 0, "rss_kb")
-        hpc = (heap - heap0) * 1024 / n if n and heap is not None and heap0 is not None else None
-        rpc = (rss - rss0) / n if n and rss is not None and rss0 is not None else None
+        conn = med(t, n, "connected")
+        hpc = (heap - heap0) * 1024 / conn if conn and heap is not None and heap0 is not None else None
+        rpc = (rss - rss0) / conn if conn and rss is not None and rss0 is not None else None
         per_conn[(t, n)] = (hpc, rpc)
         ct = med(t, n, "connect_ms")
         failed = sum(r.get("failed", 0) for r in rs)
@@ -130,8 +154,11 @@ for n in ns:
             f"| {n} | {t} | {fmt(heap / 1024 if heap is not None else None, 1)} | {fmt(hpc)} |"
             f" {fmt(rss / 1024 if rss is not None else None, 1)} | {fmt(rpc, 1)} |"
             f" {fmt(med(t, n, 'fds'))} | {fmt(ct / 1000 if ct is not None else None, 1)} |"
-            f" {fmt(n / (ct / 1000) if n and ct else None)} | {failed:.0f} | {fmt(still)} | {early:.0f} |"
+            f" {fmt(conn / (ct / 1000) if conn and ct else None)} | {failed:.0f} | {fmt(still)} | {early:.0f} |"
             f" {fmt(med(t, n, 'load_rss_mb'))} |"
+            + " "
+            + "; ".join(f"round {r['round']}: {note(r)}" for r in rs if note(r))
+            + " |"
         )
     for base in ["floor", "peer"]:
         if n and ("ours", n) in per_conn and (base, n) in per_conn:
@@ -140,5 +167,5 @@ for n in ns:
                 f"| {n} | ours / {base} | {ratio(med('ours', n, 'heap_kb'), med(base, n, 'heap_kb'))} |"
                 f" {ratio(o[0], b[0])} | {ratio(med('ours', n, 'rss_kb'), med(base, n, 'rss_kb'))} |"
                 f" {ratio(o[1], b[1])} | | {ratio(med('ours', n, 'connect_ms'), med(base, n, 'connect_ms'))} |"
-                " | | | | |"
+                " | | | | | |"
             )

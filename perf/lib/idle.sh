@@ -1,7 +1,8 @@
 # Idle connections (issue 5): N established but silent QUIC connections plus one measured pair.
-#   perf/run.sh idle                           # N = 0 (baseline), 1000, 10000; 3 rounds; floor peer ours
+#   perf/run.sh idle                           # N = 0 (baseline), 1000 (3 rounds), 10000 (2 rounds); floor peer ours
 #   IDLE_COUNTS="50 500" ROUNDS=1 IDLE_LAT_SECONDS=1 OUT=/tmp/idle PORT=48611 CONNECTOR_PORT=48612 perf/run.sh idle
-#   IDLE_ROUNDS_10000=2 perf/run.sh idle         # fewer rounds for one N (IDLE_ROUNDS_<N>)
+#   IDLE_ROUNDS_10000=2 perf/run.sh idle         # rounds for one N (IDLE_ROUNDS_<N>; 10000 defaults to 2)
+#   IDLE_JVM_FLAGS=-Xmx16g perf/run.sh idle      # JVM flags for every target
 # Per run: start the target (idle timeout 600 s), RelayLoad opens N idle connections
 # (--idle-connections), prints IDLE READY and waits for a marker file; meanwhile this script runs
 # `jcmd PID GC.run` + `jcmd PID GC.heap_info` on the target and records its RSS and open fds, then
@@ -23,17 +24,18 @@ scenario_idle() {
   {
     echo "IDLE_COUNTS=\"$counts\" ROUNDS=${ROUNDS:-3} TARGETS=\"$TARGETS\" IDLE_LAT_SECONDS=$lat" \
       "$(for v in ${!IDLE_ROUNDS_*}; do printf '%s=%s ' "$v" "${!v}"; done)perf/run.sh idle"
-    echo "OURS_ARGS=\"$OURS_ARGS\" PEER_ARGS=\"$PEER_ARGS\" ulimit -n $(ulimit -n)"
+    echo "OURS_ARGS=\"$OURS_ARGS\" PEER_ARGS=\"$PEER_ARGS\" IDLE_JVM_FLAGS=\"${IDLE_JVM_FLAGS:-}\" ulimit -n $(ulimit -n)"
   } >"$dir/command.txt"
   echo "# idle scenario: $(cat "$dir/command.txt" | head -1) (ulimit -n $(ulimit -n))"
   local n r t
   for n in 0 $counts; do
     local rvar="IDLE_ROUNDS_$n"
     local rounds=${!rvar:-${ROUNDS:-3}}
+    if [[ $n == 10000 && -z ${!rvar:-} ]]; then rounds=2; fi
     for r in $(seq 1 "$rounds"); do
       for t in $TARGETS; do
         echo "## idle N=$n round $r target $t (load average $(cut -d' ' -f1-3 /proc/loadavg))"
-        start_target "$t"
+        start_target "$t" ${IDLE_JVM_FLAGS:-}
         idle_run "$t" "$n" "$r" "$lat" "$jcmd"
         stop_target
       done
@@ -62,6 +64,10 @@ idle_run() {
   fi
   touch "$marker"
   wait "$lpid" || echo "# load exited with $?" >>"$base.mem"
+  local alive=0
+  if kill -0 "$TARGET_PID" 2>/dev/null; then alive=1; fi
+  echo "TARGET_END $t $n target_alive $alive target_oom $(grep -c OutOfMemoryError "$OUT/target-$t.log" || true)" \
+    >>"$base.mem"
   rm -f "$marker"
   grep -E '^(IDLE|LAT)' "$base.txt" || true
   echo "# $(cat "$base.mem" 2>/dev/null) ($((SECONDS - t0)) s)"

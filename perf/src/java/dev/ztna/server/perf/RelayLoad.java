@@ -711,7 +711,18 @@ public final class RelayLoad {
     return s[s.length / 2];
   }
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
+    try {
+      run(args);
+    } catch (Throwable t) {
+      // The Netty threads are not daemons: without this a failed set-up would hang the process.
+      t.printStackTrace();
+      System.out.println("LOAD FAILED " + t);
+      System.exit(1);
+    }
+  }
+
+  private static void run(String[] args) throws Exception {
     String target = args[0];
     int port = Integer.parseInt(args[1]);
     int connectorPort = Integer.parseInt(args[2]);

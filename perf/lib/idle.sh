@@ -1,6 +1,6 @@
 # Idle connections (issue 5): N established but silent QUIC connections plus one measured pair.
 #   perf/run.sh idle                           # N = 0 (baseline), 1000 (3 rounds), 10000 (2 rounds); floor peer ours
-#   IDLE_COUNTS="50 500" ROUNDS=1 IDLE_LAT_SECONDS=1 OUT=/tmp/idle PORT=48611 CONNECTOR_PORT=48612 perf/run.sh idle
+#   IDLE_COUNTS="50 500" ROUNDS=1 IDLE_LAT_SECONDS=1 OUT=/tmp/idle PORT=48731 CONNECTOR_PORT=48732 perf/run.sh idle
 #   IDLE_ROUNDS_10000=2 perf/run.sh idle         # rounds for one N (IDLE_ROUNDS_<N>; 10000 defaults to 2)
 #   IDLE_JVM_FLAGS=-Xmx16g perf/run.sh idle      # JVM flags for every target
 # Per run: start the target (idle timeout 600 s), RelayLoad opens N idle connections
@@ -31,7 +31,7 @@ scenario_idle() {
   for n in 0 $counts; do
     local rvar="IDLE_ROUNDS_$n"
     local rounds=${!rvar:-${ROUNDS:-3}}
-    if [[ $n == 10000 && -z ${!rvar:-} ]]; then rounds=2; fi
+    if [[ $n == 10000 && -z ${!rvar:-} && $rounds -gt 2 ]]; then rounds=2; fi
     for r in $(seq 1 "$rounds"); do
       for t in $TARGETS; do
         echo "## idle N=$n round $r target $t (load average $(cut -d' ' -f1-3 /proc/loadavg))"

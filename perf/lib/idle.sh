@@ -9,7 +9,11 @@
 # creates the marker; RelayLoad sets up the measured pair and runs the 64 B and 1200 B ping-pong
 # (--no-tput) with the N connections open, then closes them. N = 0 is the baseline for the latency
 # ratios and the heap per connection. Output: $OUT/idle/TARGET-nN-runR.{txt,heap,mem}, hgrm files
-# under $OUT/idle/nN/, and $OUT/idle/table.md (perf/idle_table.py).
+# under $OUT/idle/nN/, the target's log per run (*.target.log) and $OUT/idle/table.md
+# (perf/idle_table.py). The default run takes about 16 minutes on the shared 2-core machine (13 with
+# IDLE_ROUNDS_10000=1). ulimit -n must exceed N + ~30: our server holds one connected UDP socket per
+# connection; the floor one upstream socket per client address (the idle connections share one
+# local socket per 100); the quiche peer one socket in all.
 scenario_idle() {
   local dir=$OUT/idle
   local counts=${IDLE_COUNTS:-"1000 10000"}
@@ -20,7 +24,7 @@ scenario_idle() {
   local OURS_ARGS="$OURS_ARGS --idle-timeout-ms 600000"
   local PEER_ARGS="$PEER_ARGS --idle-timeout-ms 600000"
   mkdir -p "$dir"
-  rm -f "$dir"/*-n*-run*.txt "$dir"/*-n*-run*.heap "$dir"/*-n*-run*.mem
+  rm -f "$dir"/*-n*-run*.txt "$dir"/*-n*-run*.heap "$dir"/*-n*-run*.mem "$dir"/*-n*-run*.target.log
   {
     echo "IDLE_COUNTS=\"$counts\" ROUNDS=${ROUNDS:-3} TARGETS=\"$TARGETS\" IDLE_LAT_SECONDS=$lat" \
       "$(for v in ${!IDLE_ROUNDS_*}; do printf '%s=%s ' "$v" "${!v}"; done)perf/run.sh idle"
@@ -38,6 +42,7 @@ scenario_idle() {
         start_target "$t" ${IDLE_JVM_FLAGS:-}
         idle_run "$t" "$n" "$r" "$lat" "$jcmd"
         stop_target
+        cp "$OUT/target-$t.log" "$dir/$t-n$n-run$r.target.log" 2>/dev/null || true
       done
     done
   done
@@ -55,7 +60,7 @@ idle_run() {
   load "$t" "$PORT" "$CONNECTOR_PORT" "$OUT/idle/n$n" --runs 1 --run-index $((r - 1)) --no-tput \
     --lat-seconds "$lat" --idle-connections "$n" --idle-wait-file "$marker" >"$base.txt" 2>&1 &
   local lpid=$!
-  while ! grep -q '^IDLE READY' "$base.txt" && kill -0 "$lpid" 2>/dev/null; do sleep 0.2; done
+  while ! grep -qs '^IDLE READY' "$base.txt" && kill -0 "$lpid" 2>/dev/null; do sleep 0.2; done
   if grep -q '^IDLE READY' "$base.txt" && kill -0 "$TARGET_PID" 2>/dev/null; then
     "$jcmd" "$TARGET_PID" GC.run >/dev/null 2>&1 || true
     "$jcmd" "$TARGET_PID" GC.heap_info >"$base.heap" 2>&1 || true

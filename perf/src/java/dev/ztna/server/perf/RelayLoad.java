@@ -52,9 +52,19 @@ import org.HdrHistogram.Histogram;
  * datagrams one way, Agent to Connector, highest rate with at most 1% loss), soak (fixed rate for a
  * duration, for GC counting on the target).
  *
+ * <p>Idle connections ({@code --idle-connections N}): before the measured pair is set up, N more
+ * quiche client connections (same client settings, 600 s idle timeout) connect to the target, at
+ * most 64 handshakes in flight, 100 connections per local UDP socket, on an event-loop thread of
+ * their own. For ours/peer one counts as connected when OBSERVED_ADDRESS has arrived (it then sends
+ * nothing, never registers); for the floor when its end-to-end handshake with the Connector server
+ * in this process is complete. They stay open during the measurements and are closed at the end.
+ * Lines: {@code IDLE TARGET N connected C failed F ms T ...} after connecting, {@code IDLE READY}
+ * (then, with {@code --idle-wait-file PATH}, it waits until PATH exists so that a script can
+ * measure the target's heap) and {@code IDLE_END TARGET N still_open S closed_early E ...}.
+ *
  * <p>Usage: {@code RelayLoad TARGET PORT CONNECTOR_PORT OUT_DIR [options]}; options: {@code --runs
  * N --rate R --lat-seconds S --sizes 64,1200 --tput-seconds S --tput-start R --no-latency --no-tput
- * --soak SECONDS RATE}.
+ * --soak SECONDS RATE --idle-connections N --idle-wait-file PATH}.
  */
 public final class RelayLoad {
   private static final String SERVICE = "perf";
@@ -67,6 +77,8 @@ public final class RelayLoad {
   private final AgentHandler agentHandler = new AgentHandler();
   private QuicChannel agent;
   private QuicChannel connector; // null for the floor (the Connector is the server side)
+  private Channel connectorServerUdp; // floor only
+  private long connectorServerIdleMs = 30_000;
 
   /** Connector side: echo or count. Runs on the event loop. */
   @ChannelHandler.Sharable
@@ -137,6 +149,210 @@ public final class RelayLoad {
     }
   }
 
+  /** Client idle timeout of the idle connections: longer than any scenario. */
+  static final int IDLE_CLIENT_TIMEOUT_MS = 600_000;
+
+  private static final int IDLE_PER_SOCKET = 100;
+  private static final int IDLE_IN_FLIGHT = 64;
+  private static final long IDLE_CONNECT_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(15);
+
+  /** Opening stops after this many failed attempts (e.g. the target died). */
+  private static final int IDLE_MAX_FAILURES = 128;
+
+  /**
+   * One idle connection. All methods run on the idle event loop (one thread); the counters are read
+   * by the main thread.
+   */
+  final class IdleConn extends ChannelInboundHandlerAdapter {
+    private final boolean needQad;
+    Channel channel;
+    boolean settled;
+    boolean ok;
+
+    IdleConn(boolean needQad) {
+      this.needQad = needQad;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+      channel = ctx.channel();
+    }
+
+    void connected() {
+      if (!needQad) {
+        settle(true);
+      }
+    }
+
+    void settle(boolean success) {
+      if (settled) {
+        return;
+      }
+      settled = true;
+      ok = success;
+      if (success) {
+        idleOk.incrementAndGet();
+      } else {
+        idleFailed.incrementAndGet();
+        if (channel != null) {
+          ChannelFuture unused = channel.close();
+        }
+      }
+      idlePermits.release();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof ByteBuf
+          && ((ByteBuf) msg).readableBytes() > 0
+          && ((ByteBuf) msg).getByte(((ByteBuf) msg).readerIndex()) == 0x01) {
+        settle(true);
+      } else {
+        idleUnexpectedReads.incrementAndGet();
+      }
+      ReferenceCountUtil.release(msg);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+      if (ok && !idleClosing) {
+        idleClosedEarly.incrementAndGet();
+      }
+      super.channelInactive(ctx);
+    }
+  }
+
+  private final java.util.concurrent.Semaphore idlePermits =
+      new java.util.concurrent.Semaphore(IDLE_IN_FLIGHT);
+  private final java.util.concurrent.atomic.AtomicInteger idleOk =
+      new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger idleFailed =
+      new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger idleUnexpectedReads =
+      new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger idleClosedEarly =
+      new java.util.concurrent.atomic.AtomicInteger();
+  private volatile boolean idleClosing;
+  private final List<IdleConn> idleConns = new ArrayList<>();
+  private EventLoopGroup idleGroup;
+
+  /**
+   * Opens {@code n} idle connections to the target (see the class comment) and prints the {@code
+   * IDLE} line.
+   */
+  void openIdle(String target, int port, int connectorPort, int n, PrintStream log)
+      throws Exception {
+    boolean floor = "floor".equals(target);
+    if (floor && connectorServerUdp == null) {
+      connectorServerIdleMs = IDLE_CLIENT_TIMEOUT_MS + 60_000L;
+      connectorServerUdp = connectorServer(connectorPort);
+    }
+    idleGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    InetSocketAddress to = new InetSocketAddress("127.0.0.1", port);
+    QuicSslContext ssl = clientSsl();
+    Channel[] sockets = new Channel[(n + IDLE_PER_SOCKET - 1) / IDLE_PER_SOCKET];
+    long t0 = System.nanoTime();
+    int attempted = 0;
+    for (int i = 0; i < n; i++) {
+      idlePermits.acquire();
+      if (idleFailed.get() >= IDLE_MAX_FAILURES) {
+        idlePermits.release();
+        log.printf(
+            Locale.ROOT, "# IDLE gave up after %d failures, %d attempted%n", idleFailed.get(), i);
+        break;
+      }
+      attempted++;
+      int s = i / IDLE_PER_SOCKET;
+      if (sockets[s] == null) {
+        sockets[s] = udp(idleGroup, clientCodec(ssl, IDLE_CLIENT_TIMEOUT_MS), 0);
+      }
+      IdleConn c = new IdleConn(!floor);
+      idleConns.add(c);
+      Channel udp = sockets[s];
+      udp.eventLoop()
+          .execute(
+              () -> {
+                QuicChannel.newBootstrap(udp)
+                    .handler(c)
+                    .remoteAddress(to)
+                    .connect()
+                    .addListener(
+                        f -> {
+                          if (f.isSuccess()) {
+                            c.connected();
+                          } else {
+                            c.settle(false);
+                          }
+                        });
+                io.netty.util.concurrent.Future<?> unused =
+                    udp.eventLoop()
+                        .schedule(
+                            () -> c.settle(false),
+                            IDLE_CONNECT_TIMEOUT_NANOS,
+                            TimeUnit.NANOSECONDS);
+              });
+    }
+    idlePermits.acquire(IDLE_IN_FLIGHT); // every attempt settled
+    idlePermits.release(IDLE_IN_FLIGHT);
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    System.gc();
+    Runtime rt = Runtime.getRuntime();
+    log.printf(
+        Locale.ROOT,
+        "IDLE %s %d connected %d failed %d ms %d sockets %d load_heap_used_mb %.1f load_rss_mb %.1f"
+            + " attempted %d%n",
+        target,
+        n,
+        idleOk.get(),
+        idleFailed.get(),
+        ms,
+        sockets.length,
+        (rt.totalMemory() - rt.freeMemory()) / 1048576.0,
+        selfRssKb() / 1024.0,
+        attempted);
+  }
+
+  /** Closes the idle connections and prints the {@code IDLE_END} line. */
+  void closeIdle(String target, PrintStream log) throws Exception {
+    idleClosing = true;
+    int stillOpen = 0;
+    List<ChannelFuture> closing = new ArrayList<>();
+    long t0 = System.nanoTime();
+    for (IdleConn c : idleConns) {
+      if (c.ok && c.channel != null && c.channel.isActive()) {
+        stillOpen++;
+        closing.add(c.channel.close());
+      }
+    }
+    for (ChannelFuture f : closing) {
+      f.await(10, TimeUnit.SECONDS);
+    }
+    log.printf(
+        Locale.ROOT,
+        "IDLE_END %s %d still_open %d closed_early %d unexpected_reads %d close_ms %d%n",
+        target,
+        idleConns.size(),
+        stillOpen,
+        idleClosedEarly.get(),
+        idleUnexpectedReads.get(),
+        (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  /** This process's resident set size (VmRSS) in KiB, -1 if unavailable. */
+  static long selfRssKb() {
+    try {
+      for (String line :
+          java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      return -1;
+    }
+    return -1;
+  }
+
   private static final QuicTokenHandler NO_RETRY =
       new QuicTokenHandler() {
         @Override
@@ -156,28 +372,33 @@ public final class RelayLoad {
       };
 
   private Channel clientUdp(int idleMs) throws Exception {
-    QuicSslContext ssl =
-        QuicSslContextBuilder.forClient()
-            .trustManager(InsecureTrustManagerFactory.INSTANCE)
-            .applicationProtocols("ztna-v1")
-            .build();
-    ChannelHandler codec =
-        new QuicClientCodecBuilder()
-            .sslContext(ssl)
-            .maxIdleTimeout(idleMs, TimeUnit.MILLISECONDS)
-            .maxSendUdpPayloadSize(1350)
-            .maxRecvUdpPayloadSize(1350)
-            .initialMaxData(10_000_000)
-            .initialMaxStreamDataBidirectionalLocal(1_000_000)
-            .initialMaxStreamDataBidirectionalRemote(1_000_000)
-            .initialMaxStreamsBidirectional(100)
-            .initialMaxStreamsUnidirectional(100)
-            .datagram(1000, 1000)
-            .build();
-    return udp(codec, 0);
+    return udp(group, clientCodec(clientSsl(), idleMs), 0);
   }
 
-  private Channel udp(ChannelHandler codec, int port) throws InterruptedException {
+  private static QuicSslContext clientSsl() {
+    return QuicSslContextBuilder.forClient()
+        .trustManager(InsecureTrustManagerFactory.INSTANCE)
+        .applicationProtocols("ztna-v1")
+        .build();
+  }
+
+  private static ChannelHandler clientCodec(QuicSslContext ssl, int idleMs) {
+    return new QuicClientCodecBuilder()
+        .sslContext(ssl)
+        .maxIdleTimeout(idleMs, TimeUnit.MILLISECONDS)
+        .maxSendUdpPayloadSize(1350)
+        .maxRecvUdpPayloadSize(1350)
+        .initialMaxData(10_000_000)
+        .initialMaxStreamDataBidirectionalLocal(1_000_000)
+        .initialMaxStreamDataBidirectionalRemote(1_000_000)
+        .initialMaxStreamsBidirectional(100)
+        .initialMaxStreamsUnidirectional(100)
+        .datagram(1000, 1000)
+        .build();
+  }
+
+  private static Channel udp(EventLoopGroup group, ChannelHandler codec, int port)
+      throws InterruptedException {
     return new Bootstrap()
         .group(group)
         .channel(NioDatagramChannel.class)
@@ -200,7 +421,7 @@ public final class RelayLoad {
     ChannelHandler codec =
         new QuicServerCodecBuilder()
             .sslContext(ssl)
-            .maxIdleTimeout(30_000, TimeUnit.MILLISECONDS)
+            .maxIdleTimeout(connectorServerIdleMs, TimeUnit.MILLISECONDS)
             .maxSendUdpPayloadSize(1350)
             .maxRecvUdpPayloadSize(1350)
             .initialMaxData(10_000_000)
@@ -213,7 +434,7 @@ public final class RelayLoad {
             .handler(connectorHandler)
             .streamHandler(new ChannelInboundHandlerAdapter())
             .build();
-    return udp(codec, port);
+    return udp(group, codec, port);
   }
 
   private static QuicChannel connect(Channel udp, InetSocketAddress to, ChannelHandler h)
@@ -257,7 +478,9 @@ public final class RelayLoad {
     InetSocketAddress relay = new InetSocketAddress("127.0.0.1", port);
     Channel agentUdp = clientUdp(60_000);
     if ("floor".equals(target)) {
-      connectorServer(connectorPort);
+      if (connectorServerUdp == null) {
+        connectorServerUdp = connectorServer(connectorPort);
+      }
       agent = connect(agentUdp, relay, agentHandler);
     } else {
       Channel connectorUdp = clientUdp(60_000);
@@ -488,7 +711,18 @@ public final class RelayLoad {
     return s[s.length / 2];
   }
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
+    try {
+      run(args);
+    } catch (Throwable t) {
+      // The Netty threads are not daemons: without this a failed set-up would hang the process.
+      t.printStackTrace();
+      System.out.println("LOAD FAILED " + t);
+      System.exit(1);
+    }
+  }
+
+  private static void run(String[] args) throws Exception {
     String target = args[0];
     int port = Integer.parseInt(args[1]);
     int connectorPort = Integer.parseInt(args[2]);
@@ -504,6 +738,8 @@ public final class RelayLoad {
     double soakSeconds = 0;
     int soakRate = 0;
     int runIndex = 0;
+    int idleConnections = -1;
+    File idleWaitFile = null;
     for (int i = 4; i < args.length; i++) {
       switch (args[i]) {
         case "--runs" -> runs = Integer.parseInt(args[++i]);
@@ -520,6 +756,8 @@ public final class RelayLoad {
         case "--run-index" -> runIndex = Integer.parseInt(args[++i]);
         case "--no-latency" -> doLatency = false;
         case "--no-tput" -> doTput = false;
+        case "--idle-connections" -> idleConnections = Integer.parseInt(args[++i]);
+        case "--idle-wait-file" -> idleWaitFile = new File(args[++i]);
         case "--soak" -> {
           soakSeconds = Double.parseDouble(args[++i]);
           soakRate = Integer.parseInt(args[++i]);
@@ -530,6 +768,18 @@ public final class RelayLoad {
     out.mkdirs();
     RelayLoad load = new RelayLoad();
     PrintStream log = System.out;
+    if (idleConnections >= 0 || idleWaitFile != null) {
+      load.openIdle(target, port, connectorPort, Math.max(0, idleConnections), log);
+      log.println("IDLE READY");
+      log.flush();
+      if (idleWaitFile != null) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!idleWaitFile.exists() && System.nanoTime() < deadline) {
+          Thread.sleep(50);
+        }
+        log.println("# idle wait file " + (idleWaitFile.exists() ? "found" : "NOT found (120 s)"));
+      }
+    }
     load.setUp(target, port, connectorPort);
     log.println("# target " + target + ": path up");
     if (soakSeconds > 0) {
@@ -614,6 +864,9 @@ public final class RelayLoad {
           median(best),
           Arrays.toString(best),
           load.diedAt == 0 ? "" : " DIED " + load.diedAt);
+    }
+    if (load.idleGroup != null) {
+      load.closeIdle(target, log);
     }
     System.exit(0);
   }

@@ -64,7 +64,7 @@ import org.HdrHistogram.Histogram;
  *
  * <p>Usage: {@code RelayLoad TARGET PORT CONNECTOR_PORT OUT_DIR [options]}; options: {@code --runs
  * N --rate R --lat-seconds S --sizes 64,1200 --tput-seconds S --tput-start R --no-latency --no-tput
- * --soak SECONDS RATE --idle-connections N --idle-wait-file PATH}.
+ * --no-both-ways --soak SECONDS RATE --idle-connections N --idle-wait-file PATH}.
  */
 public final class RelayLoad {
   private static final String SERVICE = "perf";
@@ -85,6 +85,7 @@ public final class RelayLoad {
   static final class ConnectorHandler extends ChannelInboundHandlerAdapter {
     volatile int mode = MODE_ECHO;
     volatile long received;
+    volatile Channel channel; // the Connector's QUIC channel (for the floor: the server side)
     volatile byte[] first;
 
     @Override
@@ -94,6 +95,7 @@ public final class RelayLoad {
         return;
       }
       ByteBuf b = (ByteBuf) msg;
+      channel = ctx.channel();
       if (b.readableBytes() > 0 && b.getByte(b.readerIndex()) == 0x01) {
         b.release(); // OBSERVED_ADDRESS
         return;
@@ -119,6 +121,7 @@ public final class RelayLoad {
     volatile int arrived = -1;
     volatile Thread waiter;
     volatile int qadLength = -1;
+    volatile long received; // every non-OBSERVED_ADDRESS datagram
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -132,6 +135,7 @@ public final class RelayLoad {
           qadLength = b.readableBytes();
           return;
         }
+        received++;
         if (b.readableBytes() >= 24) {
           int seq = b.getInt(b.readerIndex() + 20);
           if (seq == awaited) {
@@ -556,11 +560,23 @@ public final class RelayLoad {
     return lost;
   }
 
+  /**
+   * When set, {@link #oneWay} also sends from the Connector to the Agent at the same rate: offered,
+   * written and received then count both directions.
+   */
+  boolean bothWays;
+
   /** Offered one-way rate for {@code seconds}; returns {offered, written, received}. */
   private long[] oneWay(int rate, double seconds) throws InterruptedException {
     connectorHandler.mode = MODE_COUNT;
     Thread.sleep(50);
     long recv0 = connectorHandler.received;
+    long agentRecv0 = agentHandler.received;
+    Channel back = bothWays ? connectorHandler.channel : null;
+    if (bothWays && back == null) {
+      throw new IllegalStateException("both ways: the Connector's channel is not known yet");
+    }
+    final long[] backWritten = new long[1];
     long err0 = rcvbufErrors();
     final long[] written = new long[1];
     byte[] p = ipPacket(0, 1200);
@@ -583,6 +599,17 @@ public final class RelayLoad {
                   agent.flush();
                   written[0] += batch;
                 });
+        if (back != null) {
+          back.eventLoop()
+              .execute(
+                  () -> {
+                    for (int j = 0; j < batch; j++) {
+                      ChannelFuture unused = back.write(Unpooled.wrappedBuffer(p));
+                    }
+                    back.flush();
+                    backWritten[0] += batch;
+                  });
+        }
       }
       LockSupport.parkNanos(200_000);
     }
@@ -590,10 +617,17 @@ public final class RelayLoad {
     long[] w = new long[1];
     try {
       agent.eventLoop().submit(() -> w[0] = written[0]).get(5, TimeUnit.SECONDS);
+      if (back != null) {
+        back.eventLoop().submit(() -> w[0] += backWritten[0]).get(5, TimeUnit.SECONDS);
+      }
     } catch (Exception e) {
       w[0] = -1;
     }
     long received = connectorHandler.received - recv0;
+    if (back != null) {
+      received += agentHandler.received - agentRecv0;
+      offered *= 2;
+    }
     connectorHandler.mode = MODE_ECHO;
     Thread.sleep(200);
     return new long[] {offered, w[0], received, rcvbufErrors() - err0};
@@ -735,6 +769,7 @@ public final class RelayLoad {
     int tputStart = 10_000;
     boolean doLatency = true;
     boolean doTput = true;
+    boolean tputBoth = true;
     double soakSeconds = 0;
     int soakRate = 0;
     int runIndex = 0;
@@ -756,6 +791,7 @@ public final class RelayLoad {
         case "--run-index" -> runIndex = Integer.parseInt(args[++i]);
         case "--no-latency" -> doLatency = false;
         case "--no-tput" -> doTput = false;
+        case "--no-both-ways" -> tputBoth = false;
         case "--idle-connections" -> idleConnections = Integer.parseInt(args[++i]);
         case "--idle-wait-file" -> idleWaitFile = new File(args[++i]);
         case "--soak" -> {
@@ -864,6 +900,30 @@ public final class RelayLoad {
           median(best),
           Arrays.toString(best),
           load.diedAt == 0 ? "" : " DIED " + load.diedAt);
+      if (tputBoth && load.diedAt == 0) {
+        // Both ways: the Connector sends to the Agent at the same rate; the rate reported is per
+        // direction (the relay carries twice as many datagrams).
+        load.bothWays = true;
+        double[] both = new double[runs];
+        for (int run = 0; run < runs && load.diedAt == 0; run++) {
+          log.println("#   " + target + " both-ways throughput search run " + (run + 1));
+          both[run] = load.searchRate(tputStart / 2, tputSeconds, log);
+          log.printf(
+              Locale.ROOT,
+              "#   %s both-ways run %d: %.0f/s each way%n",
+              target,
+              run + 1,
+              both[run]);
+        }
+        load.bothWays = false;
+        log.printf(
+            Locale.ROOT,
+            "TPUT2 %s 1200 median %.0f runs %s%s%n",
+            target,
+            median(both),
+            Arrays.toString(both),
+            load.diedAt == 0 ? "" : " DIED " + load.diedAt);
+      }
     }
     if (load.idleGroup != null) {
       load.closeIdle(target, log);

@@ -78,13 +78,18 @@ public final class RelayApplication implements Application {
     }
     int length = ObservedAddress.encode(observed, qad, 0);
     int result = length < 0 ? length : connection.sendDatagram(qad, 0, length);
+    // The log calls are guarded: their arguments would box the connection id even with DEBUG off.
     if (result < 0) {
       counters.increment(Counter.QAD_SEND_FAILED);
-      LOG.debug(
-          "conn#{} OBSERVED_ADDRESS {} not sent (result {})", connection.id(), observed, result);
+      if (LOG.isDebugEnabled()) {
+        LOG.debug(
+            "conn#{} OBSERVED_ADDRESS {} not sent (result {})", connection.id(), observed, result);
+      }
     } else {
       counters.increment(Counter.QAD_SENT);
-      LOG.debug("conn#{} OBSERVED_ADDRESS {} sent", connection.id(), observed);
+      if (LOG.isDebugEnabled()) {
+        LOG.debug("conn#{} OBSERVED_ADDRESS {} sent", connection.id(), observed);
+      }
     }
   }
 

@@ -49,12 +49,14 @@ class LifecycleTest {
 
   @Test
   void idleTimeoutFreesConnectionsAndRegistry() throws Exception {
-    try (E2e.Relay relay = new E2e.Relay(b -> b.idleTimeoutMs(1000))) {
-      // Clients allow 60 s of idleness: the server's 1 s is the effective timeout (RFC 9000 §10.1).
-      QuichePeer agent = QuichePeer.start("agent", relay.address(), 60_000).await(E2e.DEADLINE);
+    try (E2e.Relay relay = new E2e.Relay(b -> b.idleTimeoutMs(3000))) {
+      // Clients allow 60 s of idleness: the server's 3 s is the effective timeout (RFC 9000 §10.1).
+      // Each peer registers right after its handshake (REGISTER restarts the idle timer): a peer
+      // left idle while the other one connects could time out first on a loaded machine.
       KwikPeer connector = KwikPeer.connect("connector", relay.address(), Duration.ofSeconds(60));
+      E2e.registerConnector(relay, connector, "idle");
+      QuichePeer agent = QuichePeer.start("agent", relay.address(), 60_000).await(E2e.DEADLINE);
       try {
-        E2e.registerConnector(relay, connector, "idle");
         E2e.registerAgent(relay, agent, "idle");
         roundTrip(agent, connector, 0);
         long freedBefore = relay.server.counters().get(ServerCounters.Counter.CONNECTIONS_FREED);

@@ -2,9 +2,12 @@ package dev.ztna.server.relay;
 
 import static dev.ztna.server.relay.Packets.ip;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ztna.server.relay.RelayCounters.Counter;
 import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -51,6 +54,48 @@ class RelayAllocationTest {
       best = Math.min(best, THREADS.getCurrentThreadAllocatedBytes() - start);
     }
     return best;
+  }
+
+  /**
+   * OBSERVED_ADDRESS (QAD) as sent after a handshake: 0 bytes per message for IPv4 over 1,000,000
+   * messages; IPv6 pays {@link java.net.InetAddress#getAddress()}'s 16-byte copy (printed).
+   */
+  @Test
+  void observedAddressIpv4AllocatesNothingOverAMillion() throws Exception {
+    assertTrue(ObservedAddress.IPV4_HASH_IS_ADDRESS, "this JDK hashes IPv4 as the address");
+    FakeConnection v4 =
+        new FakeConnection(new InetSocketAddress(InetAddress.getByName("203.0.113.9"), 4433));
+    FakeConnection v6 =
+        new FakeConnection(new InetSocketAddress(InetAddress.getByName("2001:db8::1"), 4433));
+    v4.record = false;
+    v6.record = false;
+    int n = 1_000_000;
+    for (int i = 0; i < WARMUP; i++) {
+      app.onEstablished(v4);
+      app.onEstablished(v6);
+    }
+    long best4 = Long.MAX_VALUE;
+    long best6 = Long.MAX_VALUE;
+    for (int attempt = 0; attempt < 3 && best4 != 0; attempt++) {
+      long start = THREADS.getCurrentThreadAllocatedBytes();
+      for (int i = 0; i < n; i++) {
+        app.onEstablished(v4);
+      }
+      best4 = Math.min(best4, THREADS.getCurrentThreadAllocatedBytes() - start);
+      start = THREADS.getCurrentThreadAllocatedBytes();
+      for (int i = 0; i < n; i++) {
+        app.onEstablished(v6);
+      }
+      best6 = Math.min(best6, THREADS.getCurrentThreadAllocatedBytes() - start);
+    }
+    System.out.printf(
+        "QAD: IPv4 %d bytes over %d messages, IPv6 %.1f bytes per message%n",
+        best4, n, best6 / (double) n);
+    assertEquals(0, best4, "bytes allocated over " + n + " IPv4 OBSERVED_ADDRESS messages");
+    assertEquals(ObservedAddress.IPV4_LENGTH, v4.lastLength);
+    assertEquals(0x01, v4.last.getByte(0));
+    assertEquals((byte) 203, v4.last.getByte(1));
+    assertEquals((byte) 9, v4.last.getByte(4));
   }
 
   @Test

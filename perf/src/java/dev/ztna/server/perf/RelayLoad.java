@@ -834,9 +834,16 @@ public final class RelayLoad {
           r[3]);
       System.exit(0);
     }
-    // Warm-up: 3 s of ping-pong at the latency rate and 1 s one way at a moderate rate.
-    load.latency(null, 1200, rate, 3, 1_000_000_000);
+    // Warm-up: 1 s one way at a moderate rate, then ping-pong at the latency rate alternating the
+    // two sizes (4 x 1 s each), so that the JIT has seen both measured traffic patterns. A JFR
+    // recording showed that a warm-up with 1200-B ping-pong and one-way load only left the 64-B
+    // path to deoptimise ("unstable_if") and recompile during the first measured run, on the core
+    // the busy-spinning loop runs on (perf/RESULTS.md, "Shortfalls").
     load.oneWay(tputStart, 1);
+    for (int i = 0; i < 4; i++) {
+      load.latency(null, 1200, rate, 1, 1_000_000_000 + i * 10_000);
+      load.latency(null, 64, rate, 1, 1_100_000_000 + i * 10_000);
+    }
     if (doLatency) {
       for (int size : sizes) {
         double[][] pct = new double[5][runs];

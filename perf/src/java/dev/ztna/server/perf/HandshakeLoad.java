@@ -1,6 +1,7 @@
 package dev.ztna.server.perf;
 
 import dev.ztna.server.certs.ServerCredentials;
+import dev.ztna.server.interop.QuicheProfile;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -98,18 +99,7 @@ public final class HandshakeLoad {
             .applicationProtocols("ztna-v1")
             .build();
     ChannelHandler codec =
-        new QuicClientCodecBuilder()
-            .sslContext(ssl)
-            .maxIdleTimeout(CLIENT_IDLE_MS, TimeUnit.MILLISECONDS)
-            .maxSendUdpPayloadSize(1350)
-            .maxRecvUdpPayloadSize(1350)
-            .initialMaxData(10_000_000)
-            .initialMaxStreamDataBidirectionalLocal(1_000_000)
-            .initialMaxStreamDataBidirectionalRemote(1_000_000)
-            .initialMaxStreamsBidirectional(100)
-            .initialMaxStreamsUnidirectional(100)
-            .datagram(1000, 1000)
-            .build();
+        QuicheProfile.apply(new QuicClientCodecBuilder(), CLIENT_IDLE_MS).sslContext(ssl).build();
     return udp(group, codec, 0);
   }
 
@@ -139,17 +129,8 @@ public final class HandshakeLoad {
             .applicationProtocols("ztna-v1")
             .build();
     ChannelHandler codec =
-        new QuicServerCodecBuilder()
+        QuicheProfile.apply(new QuicServerCodecBuilder(), 30_000)
             .sslContext(ssl)
-            .maxIdleTimeout(30_000, TimeUnit.MILLISECONDS)
-            .maxSendUdpPayloadSize(1350)
-            .maxRecvUdpPayloadSize(1350)
-            .initialMaxData(10_000_000)
-            .initialMaxStreamDataBidirectionalLocal(1_000_000)
-            .initialMaxStreamDataBidirectionalRemote(1_000_000)
-            .initialMaxStreamsBidirectional(100)
-            .initialMaxStreamsUnidirectional(100)
-            .datagram(1000, 1000)
             .tokenHandler(InsecureQuicTokenHandler.INSTANCE)
             .handler(DISCARD)
             .streamHandler(new ChannelInboundHandlerAdapter())

@@ -1,6 +1,7 @@
 package dev.ztna.server.perf;
 
 import dev.ztna.server.certs.ServerCredentials;
+import dev.ztna.server.interop.QuicheProfile;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -29,7 +30,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The peer target: a ztna-v1 relay as a user would build one on quiche through Netty's QUIC codec
@@ -206,17 +206,8 @@ public final class QuicheRelay {
             .applicationProtocols("ztna-v1")
             .build();
     ChannelHandler codec =
-        new QuicServerCodecBuilder()
+        QuicheProfile.apply(new QuicServerCodecBuilder(), idleTimeoutMs)
             .sslContext(ssl)
-            .maxIdleTimeout(idleTimeoutMs, TimeUnit.MILLISECONDS)
-            .maxSendUdpPayloadSize(1350)
-            .maxRecvUdpPayloadSize(1350)
-            .initialMaxData(10_000_000)
-            .initialMaxStreamDataBidirectionalLocal(1_000_000)
-            .initialMaxStreamDataBidirectionalRemote(1_000_000)
-            .initialMaxStreamsBidirectional(100)
-            .initialMaxStreamsUnidirectional(100)
-            .datagram(1000, 1000)
             .tokenHandler(retry ? InsecureQuicTokenHandler.INSTANCE : NO_RETRY)
             .handler(
                 new ChannelInitializer<QuicChannel>() {

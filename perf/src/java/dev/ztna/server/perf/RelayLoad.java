@@ -1,6 +1,7 @@
 package dev.ztna.server.perf;
 
 import dev.ztna.server.certs.ServerCredentials;
+import dev.ztna.server.interop.QuicheProfile;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -387,18 +388,7 @@ public final class RelayLoad {
   }
 
   private static ChannelHandler clientCodec(QuicSslContext ssl, int idleMs) {
-    return new QuicClientCodecBuilder()
-        .sslContext(ssl)
-        .maxIdleTimeout(idleMs, TimeUnit.MILLISECONDS)
-        .maxSendUdpPayloadSize(1350)
-        .maxRecvUdpPayloadSize(1350)
-        .initialMaxData(10_000_000)
-        .initialMaxStreamDataBidirectionalLocal(1_000_000)
-        .initialMaxStreamDataBidirectionalRemote(1_000_000)
-        .initialMaxStreamsBidirectional(100)
-        .initialMaxStreamsUnidirectional(100)
-        .datagram(1000, 1000)
-        .build();
+    return QuicheProfile.apply(new QuicClientCodecBuilder(), idleMs).sslContext(ssl).build();
   }
 
   private static Channel udp(EventLoopGroup group, ChannelHandler codec, int port)
@@ -423,17 +413,8 @@ public final class RelayLoad {
             .applicationProtocols("ztna-v1")
             .build();
     ChannelHandler codec =
-        new QuicServerCodecBuilder()
+        QuicheProfile.apply(new QuicServerCodecBuilder(), connectorServerIdleMs)
             .sslContext(ssl)
-            .maxIdleTimeout(connectorServerIdleMs, TimeUnit.MILLISECONDS)
-            .maxSendUdpPayloadSize(1350)
-            .maxRecvUdpPayloadSize(1350)
-            .initialMaxData(10_000_000)
-            .initialMaxStreamDataBidirectionalLocal(1_000_000)
-            .initialMaxStreamDataBidirectionalRemote(1_000_000)
-            .initialMaxStreamsBidirectional(100)
-            .initialMaxStreamsUnidirectional(100)
-            .datagram(1000, 1000)
             .tokenHandler(NO_RETRY)
             .handler(connectorHandler)
             .streamHandler(new ChannelInboundHandlerAdapter())

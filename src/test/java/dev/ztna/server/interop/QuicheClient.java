@@ -39,18 +39,7 @@ public final class QuicheClient implements AutoCloseable {
             .applicationProtocols("ztna-v1")
             .build();
     ChannelHandler codec =
-        new QuicClientCodecBuilder()
-            .sslContext(ssl)
-            .maxIdleTimeout(idleTimeoutMs, TimeUnit.MILLISECONDS)
-            .maxSendUdpPayloadSize(1350)
-            .maxRecvUdpPayloadSize(1350)
-            .initialMaxData(10_000_000)
-            .initialMaxStreamDataBidirectionalLocal(1_000_000)
-            .initialMaxStreamDataBidirectionalRemote(1_000_000)
-            .initialMaxStreamsBidirectional(100)
-            .initialMaxStreamsUnidirectional(100)
-            .datagram(1000, 1000)
-            .build();
+        QuicheProfile.apply(new QuicClientCodecBuilder(), idleTimeoutMs).sslContext(ssl).build();
     udp =
         new Bootstrap()
             .group(group)

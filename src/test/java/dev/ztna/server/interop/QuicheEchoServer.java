@@ -67,17 +67,8 @@ final class QuicheEchoServer implements AutoCloseable {
             .applicationProtocols("ztna-v1")
             .build();
     ChannelHandler codec =
-        new QuicServerCodecBuilder()
+        QuicheProfile.apply(new QuicServerCodecBuilder(), 10_000)
             .sslContext(ssl)
-            .maxIdleTimeout(10_000, TimeUnit.MILLISECONDS)
-            .maxSendUdpPayloadSize(1350)
-            .maxRecvUdpPayloadSize(1350)
-            .initialMaxData(10_000_000)
-            .initialMaxStreamDataBidirectionalLocal(1_000_000)
-            .initialMaxStreamDataBidirectionalRemote(1_000_000)
-            .initialMaxStreamsBidirectional(100)
-            .initialMaxStreamsUnidirectional(100)
-            .datagram(1000, 1000)
             .tokenHandler(retry ? InsecureQuicTokenHandler.INSTANCE : NO_RETRY)
             .handler(new Echo())
             .streamHandler(new ChannelInboundHandlerAdapter())

@@ -1,0 +1,27 @@
+package dev.ztna.server.interop;
+
+import io.netty.handler.codec.quic.QuicCodecBuilder;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The ztna-v1 transport profile (ZTNA-V1 §1) on a quiche codec builder (Netty): 1350-byte UDP
+ * payloads, the server's default flow-control limits, DATAGRAM on. Shared by the interop tests'
+ * clients and servers and by the perf harness, so that every quiche endpoint speaks the same
+ * profile.
+ */
+public final class QuicheProfile {
+  private QuicheProfile() {}
+
+  /** Applies the profile with {@code idleTimeoutMs} as max_idle_timeout; returns {@code b}. */
+  public static <B extends QuicCodecBuilder<B>> B apply(B b, long idleTimeoutMs) {
+    return b.maxIdleTimeout(idleTimeoutMs, TimeUnit.MILLISECONDS)
+        .maxSendUdpPayloadSize(1350)
+        .maxRecvUdpPayloadSize(1350)
+        .initialMaxData(10_000_000)
+        .initialMaxStreamDataBidirectionalLocal(1_000_000)
+        .initialMaxStreamDataBidirectionalRemote(1_000_000)
+        .initialMaxStreamsBidirectional(100)
+        .initialMaxStreamsUnidirectional(100)
+        .datagram(1000, 1000);
+  }
+}

@@ -18,12 +18,12 @@ final class KwikPeer implements Peer {
     this.client = client;
   }
 
-  /** Connects (one reconnect allowed, see {@link KwikClient#connectWithOneRetry}). */
+  /** Connects (one reconnect allowed, see {@link KwikClient#connectWithReconnects}). */
   static KwikPeer connect(String name, InetSocketAddress server, Duration idleTimeout)
       throws Exception {
     KwikPeer p = new KwikPeer(name, new KwikClient(server, idleTimeout));
     try {
-      p.client.connectWithOneRetry(Duration.ofSeconds(20));
+      p.client.connectWithReconnects(Duration.ofSeconds(20));
     } catch (Exception e) {
       p.close();
       throw e;

@@ -58,7 +58,7 @@ class InteropToolingTest {
     try (QuicheEchoServer server = new QuicheEchoServer(false);
         FaultProxy proxy = new FaultProxy(server.address(), 12L);
         KwikClient client = new KwikClient(proxy.clientFacingAddress(), Duration.ofSeconds(10))) {
-      client.connectWithOneRetry(HANDSHAKE);
+      client.connectWithReconnects(HANDSHAKE);
       assertTrue(client.isConnected());
       InetSocketAddress first = client.localAddress();
       assertEquals("127.0.0.1", first.getAddress().getHostAddress());
@@ -125,7 +125,7 @@ class InteropToolingTest {
     try (QuicheEchoServer server = new QuicheEchoServer(true);
         FaultProxy proxy = new FaultProxy(server.address(), 14L);
         KwikClient client = new KwikClient(proxy.clientFacingAddress(), Duration.ofSeconds(10))) {
-      client.connectWithOneRetry(HANDSHAKE);
+      client.connectWithReconnects(HANDSHAKE);
       client.sendDatagram(bytes("retry"));
       byte[] got = client.datagrams().poll(10, TimeUnit.SECONDS);
       assertEcho(bytes("retry"), got);

@@ -24,11 +24,11 @@ import tech.kwik.core.log.Logger;
  *
  * <p>Kwik quirk (../shared/TEST-CLIENTS.md): about 1 connection in 30 through a stateless-Retry
  * server fails because a second Retry arrives after the handshake; {@link
- * #connectWithOneRetry(Duration)} reconnects once and counts it in {@link #reconnects()} and {@link
- * #TOTAL_RECONNECTS}.
+ * #connectWithReconnects(Duration)} reconnects (at most twice) and counts it in {@link
+ * #reconnects()} and {@link #TOTAL_RECONNECTS}.
  */
 public final class KwikClient implements AutoCloseable {
-  /** Reconnects done by {@link #connectWithOneRetry} across all instances (for reporting). */
+  /** Reconnects done by {@link #connectWithReconnects} across all instances (for reporting). */
   static final AtomicInteger TOTAL_RECONNECTS = new AtomicInteger();
 
   private final InetSocketAddress server;
@@ -118,23 +118,30 @@ public final class KwikClient implements AutoCloseable {
   }
 
   /**
-   * Connects; if that fails, closes, reconnects once with a fresh connection (and local port) and
-   * counts the reconnect.
+   * Connects; if that fails, closes and reconnects with a fresh connection (and local port), at
+   * most twice, counting each reconnect. Measured here: about 2 % of Kwik connections through our
+   * stateless-Retry server fail at once with "Handshake error" (the same rate before and after this
+   * session's server changes), so one reconnect still left a 1-in-2,500 chance of a failed test.
    */
-  public void connectWithOneRetry(Duration timeout) throws IOException {
-    try {
-      connect(timeout);
-    } catch (IOException | RuntimeException first) {
-      System.out.println("Kwik connect failed (" + first + "), reconnecting once");
-      closeConnection();
-      datagrams.clear();
-      reconnects++;
-      TOTAL_RECONNECTS.incrementAndGet();
-      connect(timeout);
+  public void connectWithReconnects(Duration timeout) throws IOException {
+    for (int attempt = 0; ; attempt++) {
+      try {
+        connect(timeout);
+        return;
+      } catch (IOException | RuntimeException e) {
+        if (attempt == 2) {
+          throw e;
+        }
+        System.out.println("Kwik connect failed (" + e + "), reconnecting");
+        closeConnection();
+        datagrams.clear();
+        reconnects++;
+        TOTAL_RECONNECTS.incrementAndGet();
+      }
     }
   }
 
-  /** Reconnects done by {@link #connectWithOneRetry} on this client. */
+  /** Reconnects done by {@link #connectWithReconnects} on this client. */
   public int reconnects() {
     return reconnects;
   }

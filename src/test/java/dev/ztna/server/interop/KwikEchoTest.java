@@ -40,7 +40,7 @@ class KwikEchoTest {
     try (ZtnaServer server = ServerFixture.start(app);
         KwikClient client =
             new KwikClient(server.localAddresses().get(0), Duration.ofSeconds(30))) {
-      client.connectWithOneRetry(Duration.ofSeconds(20));
+      client.connectWithReconnects(Duration.ofSeconds(20));
       assertTrue(client.isConnected());
       for (int size : new int[] {1, 2, 64, 700, 1100}) {
         echo(client, size);

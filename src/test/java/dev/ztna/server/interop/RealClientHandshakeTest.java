@@ -58,7 +58,7 @@ class RealClientHandshakeTest {
     try (ZtnaServer server = ServerFixture.start(app, credentials(cert), b -> b.retryMode(retry));
         KwikClient client = new KwikClient(server.localAddresses().get(0), HANDSHAKE)) {
       // Kwik's known second-Retry quirk (../shared/TEST-CLIENTS.md): one reconnect allowed.
-      client.connectWithOneRetry(HANDSHAKE);
+      client.connectWithReconnects(HANDSHAKE);
       Scenarios.echoOnce(client::sendDatagram, client.datagrams(), Scenarios.payload(2, 300));
       assertTrue(server.counters().get(Counter.HANDSHAKES_COMPLETED) >= 1);
       assertEquals(

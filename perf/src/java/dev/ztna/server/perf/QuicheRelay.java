@@ -21,7 +21,6 @@ import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
-import io.netty.handler.codec.quic.QuicTokenHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -44,24 +43,6 @@ import java.util.Map;
  */
 public final class QuicheRelay {
   private QuicheRelay() {}
-
-  private static final QuicTokenHandler NO_RETRY =
-      new QuicTokenHandler() {
-        @Override
-        public boolean writeToken(ByteBuf out, ByteBuf dcid, InetSocketAddress address) {
-          return false;
-        }
-
-        @Override
-        public int validateToken(ByteBuf token, InetSocketAddress address) {
-          return 0;
-        }
-
-        @Override
-        public int maxTokenLength() {
-          return 0;
-        }
-      };
 
   /** Per-service state; touched only on the single event-loop thread. */
   private static final class Service {
@@ -208,7 +189,7 @@ public final class QuicheRelay {
     ChannelHandler codec =
         QuicheProfile.apply(new QuicServerCodecBuilder(), idleTimeoutMs)
             .sslContext(ssl)
-            .tokenHandler(retry ? InsecureQuicTokenHandler.INSTANCE : NO_RETRY)
+            .tokenHandler(retry ? InsecureQuicTokenHandler.INSTANCE : QuicheProfile.NO_RETRY)
             .handler(
                 new ChannelInitializer<QuicChannel>() {
                   @Override

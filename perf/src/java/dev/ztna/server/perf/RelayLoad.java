@@ -20,7 +20,6 @@ import io.netty.handler.codec.quic.QuicClientCodecBuilder;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
-import io.netty.handler.codec.quic.QuicTokenHandler;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.ReferenceCountUtil;
 import java.io.File;
@@ -358,24 +357,6 @@ public final class RelayLoad {
     return -1;
   }
 
-  private static final QuicTokenHandler NO_RETRY =
-      new QuicTokenHandler() {
-        @Override
-        public boolean writeToken(ByteBuf out, ByteBuf dcid, InetSocketAddress address) {
-          return false;
-        }
-
-        @Override
-        public int validateToken(ByteBuf token, InetSocketAddress address) {
-          return 0;
-        }
-
-        @Override
-        public int maxTokenLength() {
-          return 0;
-        }
-      };
-
   private Channel clientUdp(int idleMs) throws Exception {
     return udp(group, clientCodec(clientSsl(), idleMs), 0);
   }
@@ -415,7 +396,7 @@ public final class RelayLoad {
     ChannelHandler codec =
         QuicheProfile.apply(new QuicServerCodecBuilder(), connectorServerIdleMs)
             .sslContext(ssl)
-            .tokenHandler(NO_RETRY)
+            .tokenHandler(QuicheProfile.NO_RETRY)
             .handler(connectorHandler)
             .streamHandler(new ChannelInboundHandlerAdapter())
             .build();

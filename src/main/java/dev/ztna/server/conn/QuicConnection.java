@@ -1455,6 +1455,24 @@ public final class QuicConnection {
    * {@code padTo}.
    */
   /**
+   * Writes the header of a packet of {@code space} at {@code start} in {@code outBuf} (Initial
+   * without a token, Handshake, or 1-RTT with the current key phase); returns the packet number
+   * offset.
+   */
+  private int writeHeader(int space, int start, long pn, int pnLen) {
+    if (space == PacketNumberSpace.INITIAL) {
+      return PacketHeaderWriter.writeInitial(
+          outBuf, start, VERSION, dcidBuf, 0, dcidLen, scidBuf, 0, cidLen, null, 0, 0, pn, pnLen);
+    }
+    if (space == PacketNumberSpace.HANDSHAKE) {
+      return PacketHeaderWriter.writeHandshake(
+          outBuf, start, VERSION, dcidBuf, 0, dcidLen, scidBuf, 0, cidLen, pn, pnLen);
+    }
+    return PacketHeaderWriter.writeShortHeader(
+        outBuf, start, txPhase, dcidBuf, 0, dcidLen, pn, pnLen);
+  }
+
+  /**
    * Doubles the per-packet records of {@code space} (its ledger doubles in step when it records the
    * next packet), keeping every live record at its logical number: the live ones are the last
    * {@code recordCount()} records sent, one per ledger entry.
@@ -1505,21 +1523,7 @@ public final class QuicConnection {
     long pn = nextPn[space];
     SentPacketLedger ledger = loss.ledger(space);
     int pnLen = Math.max(2, PacketNumber.encodedLength(pn, ledger.largestAcked()));
-    int pnOff;
-    if (space == PacketNumberSpace.INITIAL) {
-      pnOff =
-          PacketHeaderWriter.writeInitial(
-              outBuf, start, VERSION, dcidBuf, 0, dcidLen, scidBuf, 0, cidLen, null, 0, 0, pn,
-              pnLen);
-    } else if (space == PacketNumberSpace.HANDSHAKE) {
-      pnOff =
-          PacketHeaderWriter.writeHandshake(
-              outBuf, start, VERSION, dcidBuf, 0, dcidLen, scidBuf, 0, cidLen, pn, pnLen);
-    } else {
-      pnOff =
-          PacketHeaderWriter.writeShortHeader(
-              outBuf, start, txPhase, dcidBuf, 0, dcidLen, pn, pnLen);
-    }
+    int pnOff = writeHeader(space, start, pn, pnLen);
     int payload = pnOff + pnLen;
     int limit = end - TAG;
     int pos = payload;
@@ -1833,21 +1837,7 @@ public final class QuicConnection {
     PacketProtection keys = tx[space];
     long pn = nextPn[space];
     int pnLen = 4;
-    int pnOff;
-    if (space == PacketNumberSpace.INITIAL) {
-      pnOff =
-          PacketHeaderWriter.writeInitial(
-              outBuf, start, VERSION, dcidBuf, 0, dcidLen, scidBuf, 0, cidLen, null, 0, 0, pn,
-              pnLen);
-    } else if (space == PacketNumberSpace.HANDSHAKE) {
-      pnOff =
-          PacketHeaderWriter.writeHandshake(
-              outBuf, start, VERSION, dcidBuf, 0, dcidLen, scidBuf, 0, cidLen, pn, pnLen);
-    } else {
-      pnOff =
-          PacketHeaderWriter.writeShortHeader(
-              outBuf, start, txPhase, dcidBuf, 0, dcidLen, pn, pnLen);
-    }
+    int pnOff = writeHeader(space, start, pn, pnLen);
     int pos = pnOff + pnLen;
     // RFC 9000 §10.2.3: an application close before the handshake is confirmed is sent as
     // APPLICATION_ERROR in Initial/Handshake packets, without revealing the reason.

@@ -17,7 +17,6 @@ import io.netty.handler.codec.quic.InsecureQuicTokenHandler;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
-import io.netty.handler.codec.quic.QuicTokenHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
@@ -30,25 +29,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * complete QUIC peer to prove the test tooling itself (the {@link FaultProxy} and client helpers).
  */
 final class QuicheEchoServer implements AutoCloseable {
-  /** Never sends Retry, accepts every Initial (Netty's own such handler is package-private). */
-  private static final QuicTokenHandler NO_RETRY =
-      new QuicTokenHandler() {
-        @Override
-        public boolean writeToken(ByteBuf out, ByteBuf dcid, InetSocketAddress address) {
-          return false;
-        }
-
-        @Override
-        public int validateToken(ByteBuf token, InetSocketAddress address) {
-          return 0;
-        }
-
-        @Override
-        public int maxTokenLength() {
-          return 0;
-        }
-      };
-
   private final EventLoopGroup group =
       new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final Channel udp;
@@ -69,7 +49,7 @@ final class QuicheEchoServer implements AutoCloseable {
     ChannelHandler codec =
         QuicheProfile.apply(new QuicServerCodecBuilder(), 10_000)
             .sslContext(ssl)
-            .tokenHandler(retry ? InsecureQuicTokenHandler.INSTANCE : NO_RETRY)
+            .tokenHandler(retry ? InsecureQuicTokenHandler.INSTANCE : QuicheProfile.NO_RETRY)
             .handler(new Echo())
             .streamHandler(new ChannelInboundHandlerAdapter())
             .build();

@@ -1,6 +1,9 @@
 package dev.ztna.server.interop;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.quic.QuicCodecBuilder;
+import io.netty.handler.codec.quic.QuicTokenHandler;
+import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -10,6 +13,25 @@ import java.util.concurrent.TimeUnit;
  * profile.
  */
 public final class QuicheProfile {
+  /** Never sends Retry, accepts every Initial (Netty's own such handler is package-private). */
+  public static final QuicTokenHandler NO_RETRY =
+      new QuicTokenHandler() {
+        @Override
+        public boolean writeToken(ByteBuf out, ByteBuf dcid, InetSocketAddress address) {
+          return false;
+        }
+
+        @Override
+        public int validateToken(ByteBuf token, InetSocketAddress address) {
+          return 0;
+        }
+
+        @Override
+        public int maxTokenLength() {
+          return 0;
+        }
+      };
+
   private QuicheProfile() {}
 
   /** Applies the profile with {@code idleTimeoutMs} as max_idle_timeout; returns {@code b}. */

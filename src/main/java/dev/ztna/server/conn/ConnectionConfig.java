@@ -1,6 +1,7 @@
 package dev.ztna.server.conn;
 
 import dev.ztna.server.tls.TlsServerConfig;
+import java.security.SecureRandom;
 
 /**
  * Immutable settings shared by every {@link QuicConnection} of a server (ZTNA-V1 §1 transport
@@ -48,6 +49,18 @@ public final class ConnectionConfig {
   public final ConnectionIdGenerator cids;
   public final StatelessResetTokens resetTokens;
 
+  /**
+   * Randomness for the TLS handshake (server random, key shares) and PATH_CHALLENGE data; null
+   * means a process-wide {@link SecureRandom}. Set only by tests and fuzz harnesses, to make a run
+   * reproducible from its seed.
+   */
+  public final SecureRandom random;
+
+  /** AEAD limit overrides for tests (RFC 9001 §6.6); 0 means the cipher suite's own limit. */
+  final long aeadConfidentialityLimit;
+
+  final long aeadIntegrityLimit;
+
   private ConnectionConfig(Builder b) {
     this.idleTimeoutMs = b.idleTimeoutMs;
     this.maxUdpPayloadSize = b.maxUdpPayloadSize;
@@ -63,6 +76,9 @@ public final class ConnectionConfig {
     this.tls = b.tls;
     this.cids = b.cids;
     this.resetTokens = b.resetTokens;
+    this.random = b.random;
+    this.aeadConfidentialityLimit = b.aeadConfidentialityLimit;
+    this.aeadIntegrityLimit = b.aeadIntegrityLimit;
   }
 
   public static Builder builder(
@@ -86,6 +102,9 @@ public final class ConnectionConfig {
     private final TlsServerConfig tls;
     private final ConnectionIdGenerator cids;
     private final StatelessResetTokens resetTokens;
+    private SecureRandom random;
+    private long aeadConfidentialityLimit;
+    private long aeadIntegrityLimit;
 
     private Builder(
         TlsServerConfig tls, ConnectionIdGenerator cids, StatelessResetTokens resetTokens) {
@@ -167,6 +186,28 @@ public final class ConnectionConfig {
         throw new IllegalArgumentException("sent packet capacity must be a power of two >= 16");
       }
       sentPacketCapacity = v;
+      return this;
+    }
+
+    /**
+     * The randomness of the TLS handshake and of PATH_CHALLENGE data (default: a process-wide
+     * {@link SecureRandom}). Only tests and fuzz harnesses set it, with a seeded generator.
+     */
+    public Builder random(SecureRandom v) {
+      random = v;
+      return this;
+    }
+
+    /**
+     * Test seam: AEAD limits smaller than the cipher suite's (RFC 9001 §6.6), so that a test
+     * reaches them in a few packets; 0 keeps the suite's limit.
+     */
+    Builder aeadLimits(long confidentiality, long integrity) {
+      if (confidentiality < 0 || integrity < 0) {
+        throw new IllegalArgumentException("AEAD limits");
+      }
+      aeadConfidentialityLimit = confidentiality;
+      aeadIntegrityLimit = integrity;
       return this;
     }
 

@@ -102,6 +102,7 @@ public final class QuicConnection {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final ConnectionConfig cfg;
+  private final SecureRandom random;
   private final ConnectionListener listener;
   private TlsServerHandshake tls;
   private String peerIdentity;
@@ -361,7 +362,8 @@ public final class QuicConnection {
     rx[PacketNumberSpace.INITIAL] = keys.client;
     tx[PacketNumberSpace.INITIAL] = keys.server;
     this.idleTimeoutNanos = cfg.idleTimeoutMs * 1_000_000L;
-    this.tls = new TlsServerHandshake(cfg.tls, RANDOM, callbacks);
+    this.random = cfg.random != null ? cfg.random : RANDOM;
+    this.tls = new TlsServerHandshake(cfg.tls, random, callbacks);
   }
 
   /**
@@ -637,10 +639,11 @@ public final class QuicConnection {
     byte[] scid = new byte[8];
     byte[] cs = new byte[32];
     byte[] ss = new byte[32];
-    RANDOM.nextBytes(dcid);
-    RANDOM.nextBytes(scid);
-    RANDOM.nextBytes(cs);
-    RANDOM.nextBytes(ss);
+    SecureRandom r = cfg.random != null ? cfg.random : RANDOM;
+    r.nextBytes(dcid);
+    r.nextBytes(scid);
+    r.nextBytes(cs);
+    r.nextBytes(ss);
     QuicConnection c =
         accept(cfg, listener, dcid, 0, 8, scid, 0, 8, dcid, 0, 8, false, peer, true, now);
     c.onSecrets(EncryptionLevel.APPLICATION, CipherSuite.TLS_AES_128_GCM_SHA256, cs, ss);
@@ -1263,7 +1266,7 @@ public final class QuicConnection {
       candidate = from;
       candidateAmp = new AmplificationLimiter();
       candidateAmp.onDatagramReceived(currentDatagramLength);
-      candidateChallenge = RANDOM.nextLong();
+      candidateChallenge = random.nextLong();
       candidateChallengePending = true;
       candidateChallengeTries = 0;
       candidateNonProbing = false;

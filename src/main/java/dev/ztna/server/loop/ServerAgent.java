@@ -4,6 +4,7 @@ import dev.ztna.server.conn.ConnectionConfig;
 import dev.ztna.server.conn.ConnectionIdGenerator;
 import dev.ztna.server.conn.ConnectionListener;
 import dev.ztna.server.conn.QuicConnection;
+import dev.ztna.server.conn.RandomConnectionIdGenerator;
 import dev.ztna.server.conn.StatelessResetTokens;
 import dev.ztna.server.crypto.RetryIntegrity;
 import dev.ztna.server.loop.ServerCounters.Counter;
@@ -18,6 +19,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -129,7 +131,12 @@ public final class ServerAgent
   private ServerConnection accepting;
   private long nextConnectionId;
   private long statsTimerId;
-  private long random = 0x9E3779B97F4A7C15L;
+  // RFC 9000 §10.3, §17.2.1, §17.2.5: stateless reset padding and the unused bits of Version
+  // Negotiation and Retry must not be predictable: an AES-128 keystream (AES over a counter) under
+  // a key drawn from SecureRandom at start (the connection config's seeded generator in tests),
+  // allocation-free per use.
+  private final RandomConnectionIdGenerator unpredictable;
+  private final byte[] randomBlock = new byte[16];
   private long resetBudget = STATELESS_RESETS_PER_MS * 100L;
   private long resetBudgetNanos;
   private long now;
@@ -156,6 +163,9 @@ public final class ServerAgent
     this.connectionConfig = connectionConfig;
     this.cids = connectionConfig.cids;
     this.resetTokens = connectionConfig.resetTokens;
+    this.unpredictable =
+        new RandomConnectionIdGenerator(
+            16, connectionConfig.random != null ? connectionConfig.random : new SecureRandom());
     this.application = application;
     this.epochClock = epochClock;
     this.nanoClock = nanoClock;
@@ -529,8 +539,8 @@ public final class ServerAgent
     }
     resetBudget--;
     int size = Math.min(len - 1, MAX_STATELESS_RESET);
-    for (int i = 0; i < size - 16; i += 4) {
-      txView.putInt(i, nextRandomInt());
+    for (int i = 0; i < size - 16; i += 16) {
+      unpredictable.next(tx, i); // may write past size - 16: the token below overwrites it
     }
     tx[0] =
         (byte) (0x40 | (tx[0] & 0x3f)); // looks like a short header: fixed bit set, form bit clear
@@ -541,12 +551,11 @@ public final class ServerAgent
   }
 
   private int nextRandomInt() {
-    // xorshift64*: unpredictable enough for unused bits and reset padding (RFC 9000 §17.2.1,
-    // §10.3).
-    random ^= random >>> 12;
-    random ^= random << 25;
-    random ^= random >>> 27;
-    return (int) ((random * 0x2545F4914F6CDD1DL) >>> 32);
+    unpredictable.next(randomBlock, 0);
+    return ((randomBlock[0] & 0xff) << 24)
+        | ((randomBlock[1] & 0xff) << 16)
+        | ((randomBlock[2] & 0xff) << 8)
+        | (randomBlock[3] & 0xff);
   }
 
   /** Schedules {@code sc} for a flush at the end of this iteration. */

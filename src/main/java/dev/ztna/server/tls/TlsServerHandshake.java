@@ -201,6 +201,12 @@ public final class TlsServerHandshake {
       if (avail < 4 + bodyLen) {
         break;
       }
+      if (type == FINISHED && p + 4 + bodyLen < inbound.length()) {
+        // The client Finished is its last handshake message (no certificate was requested, and
+        // QUIC has no KeyUpdate message, RFC 9001 §6): bytes after it at the Handshake level are
+        // an unexpected message (RFC 8446 §5.1), refused before the Finished can complete.
+        return TlsAlert.UNEXPECTED_MESSAGE;
+      }
       byte[] msg = Arrays.copyOfRange(b, p, p + 4 + bodyLen);
       p += 4 + bodyLen;
       r = type == CLIENT_HELLO ? onClientHello(msg) : onFinished(msg);

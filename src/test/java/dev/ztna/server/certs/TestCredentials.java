@@ -28,6 +28,33 @@ public final class TestCredentials {
     return ec;
   }
 
+  private static ServerCredentials fixedEc;
+
+  /**
+   * ECDSA P-256 credentials fixed in test resources (valid until 2126), so that a handshake
+   * transcript depends only on the seeded randomness of a test: the fuzz targets use these to be
+   * reproducible from their printed seed (ECDSA signatures here are deterministic, RFC 6979).
+   */
+  public static synchronized ServerCredentials fixedEc() {
+    if (fixedEc == null) {
+      try {
+        fixedEc =
+            ServerCredentials.load(resource("fixed-ec-cert.pem"), resource("fixed-ec-key.pem"));
+      } catch (CredentialsException | java.net.URISyntaxException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return fixedEc;
+  }
+
+  private static java.nio.file.Path resource(String name) throws java.net.URISyntaxException {
+    java.net.URL u = TestCredentials.class.getResource(name);
+    if (u == null) {
+      throw new IllegalStateException("missing test resource " + name);
+    }
+    return java.nio.file.Path.of(u.toURI());
+  }
+
   /** The credentials of {@code type}. */
   public static ServerCredentials of(KeyType type) {
     return type == KeyType.RSA ? rsa() : ec();

@@ -33,6 +33,14 @@ final class AgentHarness implements AutoCloseable {
   final dev.ztna.server.conn.ConnectionConfig connectionConfig;
 
   AgentHarness(ServerConfig.RetryMode retry) throws IOException {
+    this(retry, null);
+  }
+
+  /**
+   * @param seed null: the server's randomness comes from SecureRandom as in production; otherwise
+   *     every secret, CID, handshake random and unused bit follows from it (fuzz reproducibility)
+   */
+  AgentHarness(ServerConfig.RetryMode retry, Long seed) throws IOException {
     clock.update(1_763_000_000_000L);
     endpoint = UdpEndpoint.open(new InetSocketAddress("127.0.0.1", 0));
     ServerConfig config =
@@ -42,9 +50,12 @@ final class AgentHarness implements AutoCloseable {
             .idleKind(ServerConfig.IdleKind.BACKOFF)
             .build();
     byte[] secret = new byte[32];
-    SecureRandom random = new SecureRandom();
+    SecureRandom random = seed == null ? new SecureRandom() : seeded(seed);
     random.nextBytes(secret);
-    connectionConfig = ZtnaServer.connectionConfig(config, TestCredentials.ec(), random);
+    dev.ztna.server.conn.ConnectionConfig cc =
+        ZtnaServer.connectionConfig(
+            config, seed == null ? TestCredentials.ec() : TestCredentials.fixedEc(), random);
+    connectionConfig = seed == null ? cc : withRandom(config, cc, random);
     agent =
         new ServerAgent(
             config,
@@ -57,6 +68,32 @@ final class AgentHarness implements AutoCloseable {
             new SystemNanoClock());
     agent.onStart();
     client = openClient();
+  }
+
+  static SecureRandom seeded(long seed) {
+    try {
+      SecureRandom r = SecureRandom.getInstance("SHA1PRNG");
+      r.setSeed(java.nio.ByteBuffer.allocate(8).putLong(seed).array());
+      return r;
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The production transport profile with the seeded generator for handshakes and the loop. */
+  private static dev.ztna.server.conn.ConnectionConfig withRandom(
+      ServerConfig config, dev.ztna.server.conn.ConnectionConfig cc, SecureRandom random) {
+    return dev.ztna.server.conn.ConnectionConfig.builder(cc.tls, cc.cids, cc.resetTokens)
+        .idleTimeoutMs(config.idleTimeoutMs)
+        .maxUdpPayloadSize(config.maxUdpPayloadSize)
+        .maxDatagramFrameSize(config.maxDatagramFrameSize)
+        .initialMaxData(config.initialMaxData)
+        .initialMaxStreamData(config.initialMaxStreamData)
+        .initialMaxStreamsBidi(config.initialMaxStreamsBidi)
+        .initialMaxStreamsUni(config.initialMaxStreamsUni)
+        .maxDatagramQueue(config.maxDatagramQueue)
+        .random(random)
+        .build();
   }
 
   static DatagramChannel openClient() throws IOException {

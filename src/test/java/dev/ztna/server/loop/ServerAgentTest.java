@@ -165,6 +165,51 @@ class ServerAgentTest {
   }
 
   @Test
+  void statelessResetPaddingAndUnusedBitsAreUnpredictableAcrossServers() throws IOException {
+    // RFC 9000 §10.3: the padding of a reset must not be predictable. It used to come from an
+    // xorshift with a fixed seed, so two fresh servers sent byte-identical padding for the same
+    // packet; now it is an AES keystream keyed from SecureRandom at start.
+    byte[] p = TestPackets.randomBytes(random, 60);
+    p[0] = 0x41;
+    byte[] vnProbe =
+        TestPackets.longHeader(0x0a0a0a0a, 0xc0, dcid(), dcid(), new byte[0], 1200, random);
+    h.sendAndPump(p);
+    byte[] first = h.receive();
+    h.sendAndPump(vnProbe);
+    byte[] vn1 = h.receive();
+    try (AgentHarness other = new AgentHarness(ServerConfig.RetryMode.ALWAYS)) {
+      other.sendAndPump(p);
+      byte[] second = other.receive();
+      other.sendAndPump(vnProbe);
+      byte[] vn2 = other.receive();
+      assertNotNull(first);
+      assertNotNull(second);
+      int n = first.length - 16;
+      assertEquals(second.length, first.length);
+      assertTrue(
+          !java.util.Arrays.equals(
+              java.util.Arrays.copyOfRange(first, 1, n),
+              java.util.Arrays.copyOfRange(second, 1, n)),
+          "two servers sent the same reset padding");
+      // The VN first byte's 7 unused bits: equal by chance 1/128 per pair, so compare several.
+      int differ = (vn1[0] ^ vn2[0]) & 0x7f;
+      for (int i = 0; i < 8 && differ == 0; i++) {
+        h.sendAndPump(vnProbe);
+        other.sendAndPump(vnProbe);
+        differ = (h.receive()[0] ^ other.receive()[0]) & 0x7f;
+      }
+      assertTrue(differ != 0, "VN unused bits identical across servers");
+    }
+    // The same server pads two resets differently.
+    h.sendAndPump(p);
+    byte[] again = h.receive();
+    assertTrue(
+        !java.util.Arrays.equals(
+            java.util.Arrays.copyOfRange(first, 1, first.length - 16),
+            java.util.Arrays.copyOfRange(again, 1, again.length - 16)));
+  }
+
+  @Test
   void tinyShortHeaderNeverDrawsAReset() throws IOException {
     byte[] p = TestPackets.randomBytes(random, 21);
     p[0] = 0x41;

@@ -364,6 +364,48 @@ class TlsServerHandshakeTest {
   }
 
   @Test
+  void validFinishedFollowedByOneExtraByteIsRefusedAndNeverCompletes() throws Exception {
+    // The long fuzz run's failure (issue 9 §4): a mutation that duplicated the Finished's last
+    // byte left a valid Finished followed by one byte, and the server completed. RFC 8446 §5.1:
+    // handshake data past the client Finished at the same level is an unexpected_message.
+    for (int extra : new int[] {-1, 0, 20}) {
+      RecordingListener l = new RecordingListener();
+      ManualClient c = new ManualClient(21);
+      ClientHelloBuilder b = new ClientHelloBuilder();
+      b.keyShare(0x001d, c.share(0x001d));
+      byte[] ch = b.build();
+      TlsServerHandshake s =
+          new TlsServerHandshake(
+              new TlsServerConfig(TestCredentials.ec()), TestRandom.seeded(5), l);
+      c.suite = dev.ztna.server.crypto.CipherSuite.TLS_AES_128_GCM_SHA256;
+      c.record(ch);
+      assertEquals(0, feed(s, EncryptionLevel.INITIAL, ch));
+      byte[] sh = l.take(EncryptionLevel.INITIAL);
+      c.record(sh);
+      byte[] ks = ManualClient.parseHello(sh).extensions.get(51);
+      c.onServerHello(c.agree(0x001d, Arrays.copyOfRange(ks, 4, ks.length)));
+      byte[] fin = c.onServerFlight(l.take(EncryptionLevel.HANDSHAKE), 0x0403);
+      byte[] bad = Arrays.copyOf(fin, fin.length + 1);
+      bad[fin.length] = extra < 0 ? fin[fin.length - 1] : (byte) extra;
+      assertEquals(TlsAlert.UNEXPECTED_MESSAGE, feed(s, EncryptionLevel.HANDSHAKE, bad));
+      assertEquals(0, l.completeCount, "never completed");
+      assertFalse(s.isComplete());
+      assertTrue(s.isFailed());
+      assertFalse(l.secrets.isEmpty());
+    }
+  }
+
+  @Test
+  void bytesAfterACompletedFinishedInALaterCallAreUnexpected() throws Exception {
+    TlsServerHandshake s = server(KeyType.EC_P256);
+    byte[] fin = runToClientFinished(s, validBuilder().build(), 0x0403);
+    assertEquals(0, feed(s, EncryptionLevel.HANDSHAKE, fin));
+    assertTrue(s.isComplete());
+    assertEquals(
+        TlsAlert.UNEXPECTED_MESSAGE, feed(s, EncryptionLevel.HANDSHAKE, new byte[] {fin[3]}));
+  }
+
+  @Test
   void wrongLevelIsUnexpectedMessage() throws Exception {
     byte[] ch = validBuilder().build();
     assertEquals(

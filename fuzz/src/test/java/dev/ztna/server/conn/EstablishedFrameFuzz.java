@@ -3,8 +3,7 @@ package dev.ztna.server.conn;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ztna.server.certs.ServerCredentials;
-import dev.ztna.server.certs.ServerCredentials.KeyType;
+import dev.ztna.server.certs.TestCredentials;
 import dev.ztna.server.tls.TlsServerConfig;
 import dev.ztna.server.wire.FrameWriter;
 import dev.ztna.server.wire.TransportError;
@@ -31,24 +30,36 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 class EstablishedFrameFuzz {
   private static final InetSocketAddress PEER = new InetSocketAddress("192.0.2.9", 4433);
-  private static ConnectionConfig cfg;
+  private static final TlsServerConfig TLS = new TlsServerConfig(TestCredentials.fixedEc());
 
-  private static synchronized ConnectionConfig cfg() {
-    if (cfg == null) {
-      ServerCredentials creds = ServerCredentials.generateSelfSigned("localhost", KeyType.EC_P256);
-      cfg =
-          ConnectionConfig.builder(
-                  new TlsServerConfig(creds),
-                  new RandomConnectionIdGenerator(8, new SecureRandom()),
-                  new StatelessResetTokens(new byte[32]))
-              .initialMaxData(20_000)
-              .initialMaxStreamData(5_000)
-              .initialMaxStreamsBidi(4)
-              .initialMaxStreamsUni(4)
-              .maxDatagramFrameSize(1200)
-              .build();
+  /**
+   * A configuration whose every random choice (CIDs, reset tokens, 1-RTT keys, PATH_CHALLENGE data)
+   * follows from {@code seed}, itself derived from the input: each input is reproducible on its
+   * own, whatever ran before it.
+   */
+  private static ConnectionConfig cfg(long seed) {
+    SecureRandom random = seeded(seed);
+    byte[] resetKey = new byte[32];
+    random.nextBytes(resetKey);
+    return ConnectionConfig.builder(
+            TLS, new RandomConnectionIdGenerator(8, random), new StatelessResetTokens(resetKey))
+        .initialMaxData(20_000)
+        .initialMaxStreamData(5_000)
+        .initialMaxStreamsBidi(4)
+        .initialMaxStreamsUni(4)
+        .maxDatagramFrameSize(1200)
+        .random(random)
+        .build();
+  }
+
+  private static SecureRandom seeded(long seed) {
+    try {
+      SecureRandom r = SecureRandom.getInstance("SHA1PRNG");
+      r.setSeed(java.nio.ByteBuffer.allocate(8).putLong(seed).array());
+      return r;
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
-    return cfg;
   }
 
   /** A listener that only checks CID bookkeeping; allocation is irrelevant here. */
@@ -89,7 +100,8 @@ class EstablishedFrameFuzz {
   private static void check(byte[] frames) {
     Checker l = new Checker();
     long now = 1_000_000_000L;
-    QuicConnection c = QuicConnection.establishedForTest(cfg(), l, PEER, now);
+    QuicConnection c =
+        QuicConnection.establishedForTest(cfg(java.util.Arrays.hashCode(frames)), l, PEER, now);
     assertTrue(c.isEstablished());
     byte[] buf = frames.clone();
     c.onPlaintextFrames(buf, 0, buf.length, now);

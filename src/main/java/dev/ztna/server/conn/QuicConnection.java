@@ -142,6 +142,8 @@ public final class QuicConnection {
   private long keyPhaseStartPn = -1;
   private long prevKeyDiscardTime = PacketNumberSpace.NO_TIME;
   private CipherSuite suite;
+  private final AeadLimits aead = new AeadLimits();
+  private final KeyPhaseGuard keyGuard = new KeyPhaseGuard();
 
   // Recovery.
   private final ReceivedPacketTracker[] trackers =
@@ -526,6 +528,11 @@ public final class QuicConnection {
     long pn = keys.unprotect(buf, start, pnOff, end, tracker.largest());
     if (pn < 0) {
       packetsDropped++;
+      if (pn == PacketProtection.ERR_AUTH && aead.onAuthenticationFailure()) {
+        // RFC 9001 §6.6: past the integrity limit, close at once and process no more packets.
+        closeTransport(TransportError.AEAD_LIMIT_REACHED, 0, "AEAD integrity limit", now);
+        return;
+      }
       if (space == PacketNumberSpace.APPLICATION && isStatelessReset(buf, start, end)) {
         // RFC 9000 §10.3.1: the peer lost its state; enter the draining period silently.
         enterDrainingAfterReset(now);
@@ -549,8 +556,8 @@ public final class QuicConnection {
     }
     if (space == PacketNumberSpace.APPLICATION) {
       boolean phase = PacketHeaderFlyweight.keyPhase(first);
-      if (phase != rxPhase && keys == rxNext) {
-        onPeerKeyUpdate(pn, now);
+      if (phase != rxPhase && keys == rxNext && !onPeerKeyUpdate(pn, now)) {
+        return;
       }
     }
     int payloadOff = keys.lastPayloadOffset();
@@ -615,17 +622,56 @@ public final class QuicConnection {
     return rxNext;
   }
 
-  private void onPeerKeyUpdate(long pn, long now) {
-    // RFC 9001 §6.2: the peer initiated a key update; switch both directions.
+  /** The peer's packet {@code pn} uses the next key phase; false if that closed the connection. */
+  private boolean onPeerKeyUpdate(long pn, long now) {
+    // The peer initiated this update when our send keys are in the phase it leaves; otherwise it
+    // answers our own update.
+    boolean initiatedByPeer = txPhase == rxPhase;
+    if (!keyGuard.onReceiveKeyPhaseChange(pn, initiatedByPeer)) {
+      closeTransport(
+          TransportError.KEY_UPDATE_ERROR, 0, "key update before the previous was acked", now);
+      return false;
+    }
     rxPrev = rx[PacketNumberSpace.APPLICATION];
     rx[PacketNumberSpace.APPLICATION] = rxNext;
     rxNext = null;
     rxPhase = !rxPhase;
     keyPhaseStartPn = pn;
+    if (initiatedByPeer) {
+      switchSendKeys(); // RFC 9001 §6.2: answer in the new phase
+    }
+    prevKeyDiscardTime = now + 3 * rtt.pto(true);
+    LOG.debug("peer key phase change at packet {}", pn);
+    return true;
+  }
+
+  private void switchSendKeys() {
     tx[PacketNumberSpace.APPLICATION] = tx[PacketNumberSpace.APPLICATION].nextKeyPhase();
     txPhase = !txPhase;
-    prevKeyDiscardTime = now + 3 * rtt.pto(true);
-    LOG.debug("peer key update at packet {}", pn);
+    aead.onNewSendKey();
+    keyGuard.onNewSendKeys(nextPn[PacketNumberSpace.APPLICATION]);
+  }
+
+  /**
+   * RFC 9001 §6.6: initiates a key update before the send key reaches the confidentiality limit, or
+   * closes with AEAD_LIMIT_REACHED when no update is possible in time (§6.1 forbids one before the
+   * peer acknowledged a packet in the current phase).
+   */
+  private void checkAeadLimits(long now) {
+    if (!aead.wantsKeyUpdate()) {
+      return;
+    }
+    long acked = loss.ledger(PacketNumberSpace.APPLICATION).largestAcked();
+    if (keyGuard.mayInitiate(acked, rxPhase == txPhase, rxPrev == null)) {
+      switchSendKeys();
+      if (rxNext == null) {
+        rxNext = rx[PacketNumberSpace.APPLICATION].nextKeyPhase();
+      }
+      LOG.debug("key update initiated at packet {}", nextPn[PacketNumberSpace.APPLICATION]);
+    } else if (aead.mustClose()) {
+      closeTransport(
+          TransportError.AEAD_LIMIT_REACHED, 0, "AEAD confidentiality limit, no key update", now);
+    }
   }
 
   /**
@@ -1059,6 +1105,9 @@ public final class QuicConnection {
       EncryptionLevel level, CipherSuite s, byte[] clientSecret, byte[] serverSecret) {
     int space = spaceOf(level);
     suite = s;
+    if (space == PacketNumberSpace.APPLICATION) {
+      aead.configure(s, cfg.aeadConfidentialityLimit, cfg.aeadIntegrityLimit);
+    }
     rx[space] = PacketProtection.create(s, clientSecret);
     tx[space] = PacketProtection.create(s, serverSecret);
   }
@@ -1343,6 +1392,12 @@ public final class QuicConnection {
     lastNow = nowNanos;
     if (state == ST_CLOSED || state == ST_DRAINING) {
       return 0;
+    }
+    if (state == ST_ESTABLISHED) {
+      checkAeadLimits(nowNanos);
+    }
+    if (state != ST_HANDSHAKE && aead.sendKeyExhausted()) {
+      return 0; // RFC 9001 §6.6: this key protects no more packets
     }
     outBuf.wrap(out);
     int maxLen = (int) Math.min(peerMaxUdp, cfg.maxUdpPayloadSize);
@@ -1701,6 +1756,12 @@ public final class QuicConnection {
       throw new IllegalStateException("packet protection failed: " + n);
     }
     nextPn[space] = pn + 1;
+    if (space == PacketNumberSpace.APPLICATION) {
+      aead.onProtected();
+      if (ackLargest >= 0) {
+        keyGuard.onAckSent(ackLargest);
+      }
+    }
     boolean inFlight = ackEliciting || padTo > 0;
     if (ackEliciting || inFlight) {
       recCryptoOff[space][rec] = cOff;
@@ -1783,6 +1844,7 @@ public final class QuicConnection {
     if (n < 0) {
       return 0;
     }
+    aead.onProtected();
     nextPn[PacketNumberSpace.APPLICATION] = pn + 1;
     // Probing packets are not tracked for loss: the challenge has its own retry timer.
     loss.onPacketSent(PacketNumberSpace.APPLICATION, pn, now, n, false, false, 0);
@@ -1871,6 +1933,9 @@ public final class QuicConnection {
       return 0;
     }
     nextPn[space] = pn + 1;
+    if (space == PacketNumberSpace.APPLICATION) {
+      aead.onProtected();
+    }
     if (!close) {
       loss.onPacketSent(space, pn, lastNow, n, false, false, 0);
     }
@@ -2212,6 +2277,11 @@ public final class QuicConnection {
 
   public long packetsDropped() {
     return packetsDropped;
+  }
+
+  /** The AEAD usage counts (RFC 9001 §6.6), for tests. */
+  AeadLimits aeadLimits() {
+    return aead;
   }
 
   /** Bytes sent to the current path before its validation (anti-amplification accounting). */

@@ -93,6 +93,12 @@ final class TestClient {
   int packetsReceived;
   int undecryptable;
   int keyPhaseFlipsSeen;
+
+  /** Whether the client answers a key update by the server (RFC 9001 §6.2); real clients do. */
+  boolean answerKeyUpdates;
+
+  int packetsInRxPhase;
+  int maxPacketsInRxPhase;
   private final List<byte[]> outQueue = new ArrayList<>();
   private final List<byte[]> pendingApp = new ArrayList<>();
   private boolean pingPending;
@@ -432,6 +438,14 @@ final class TestClient {
         rxNextApp = null;
         rxPhase = !rxPhase;
         keyPhaseFlipsSeen++;
+        packetsInRxPhase = 0;
+        if (answerKeyUpdates && txPhase != rxPhase) {
+          initiateKeyUpdate(); // RFC 9001 §6.2: answer the server's update
+        }
+      }
+      if (space == APP) {
+        packetsInRxPhase++;
+        maxPacketsInRxPhase = Math.max(maxPacketsInRxPhase, packetsInRxPhase);
       }
       packetsReceived++;
       boolean eliciting =

@@ -185,6 +185,11 @@ public final class QuicConnection {
   private final long[] localSeq;
   private final boolean[] localActive;
   private final boolean[] localAnnounce;
+  // Whether the peer can know the CID of a slot: sent in a NEW_CONNECTION_ID (or, seq 0, as the
+  // SCID of the handshake). A RETIRE_CONNECTION_ID for any other sequence number retires one that
+  // was never issued to the peer (RFC 9000 §19.16), which also bounds the CIDs a single packet can
+  // make us mint to the active_connection_id_limit.
+  private final boolean[] localSent;
   private final byte[] localTokens;
   private long nextLocalSeq;
   private final byte[] aliasCid;
@@ -348,6 +353,7 @@ public final class QuicConnection {
     this.localSeq = new long[limit];
     this.localActive = new boolean[limit];
     this.localAnnounce = new boolean[limit];
+    this.localSent = new boolean[limit];
     this.localTokens = new byte[limit * StatelessResetTokens.TOKEN_LENGTH];
     this.scidBuf = new UnsafeBuffer(localCids, 0, cidLen);
     this.peerCids = new byte[limit * 20];
@@ -1175,6 +1181,7 @@ public final class QuicConnection {
     localSeq[slot] = nextLocalSeq++;
     localActive[slot] = true;
     localAnnounce[slot] = announce;
+    localSent[slot] = !announce;
     listener.onLocalCidIssued(this, localCids, off, cidLen);
   }
 
@@ -1189,6 +1196,15 @@ public final class QuicConnection {
     }
     for (int i = 0; i < localSlots; i++) {
       if (localActive[i] && localSeq[i] == seq) {
+        if (!localSent[i]) {
+          // Minted (after an earlier RETIRE) but not yet announced: the peer cannot know it, so
+          // it guessed the sequence number; a RETIRE flood ends here.
+          return fail(
+              TransportError.PROTOCOL_VIOLATION,
+              FrameType.RETIRE_CONNECTION_ID,
+              "retire of a CID not yet issued to the peer",
+              now);
+        }
         int off = i * cidLen;
         if (inShortPacket
             && hdr.dcidLength() == cidLen
@@ -1704,6 +1720,7 @@ public final class QuicConnection {
               FrameWriter.writeNewConnectionId(
                   outBuf, pos, localSeq[i], 0, scidBufAt(i), 0, cidLen, tokenBufAt(i), 0);
           localAnnounce[i] = false;
+          localSent[i] = true;
           ncidMask |= 1 << i;
           ackEliciting = true;
         }

@@ -31,6 +31,13 @@ public final class AmplificationLimiter {
     this.blockedBelowBytes = blockedBelowBytes;
   }
 
+  /** Starts over for a new unvalidated address: nothing received or sent, not validated. */
+  public void reset() {
+    received = 0;
+    sent = 0;
+    validated = false;
+  }
+
   /** Counts a datagram received from the client's address. */
   public void onDatagramReceived(int bytes) {
     if (bytes > 0) {

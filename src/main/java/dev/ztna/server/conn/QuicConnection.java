@@ -269,6 +269,9 @@ public final class QuicConnection {
   private boolean probeResponsePending;
   private long probeResponseData;
   private InetSocketAddress probeResponseAddr;
+  // RFC 9000 §8.2.1, §9.3: a PATH_RESPONSE to an address that is not (or no longer) the path
+  // candidate still goes to an unvalidated address: at most 3x what came from it.
+  private final AmplificationLimiter probeResponseAmp = new AmplificationLimiter();
 
   // DATAGRAM send queue (allocated on first use, grown on demand).
   private byte[] dgRing;
@@ -454,8 +457,13 @@ public final class QuicConnection {
     boolean fromPeer = from == null || from.equals(peer);
     if (fromPeer) {
       amp.onDatagramReceived(len);
-    } else if (candidate != null && from.equals(candidate)) {
-      candidateAmp.onDatagramReceived(len);
+    } else {
+      if (candidate != null && from.equals(candidate)) {
+        candidateAmp.onDatagramReceived(len);
+      }
+      if (from.equals(probeResponseAddr)) {
+        probeResponseAmp.onDatagramReceived(len);
+      }
     }
     inBuf.wrap(buf);
     int pos = off;
@@ -860,7 +868,11 @@ public final class QuicConnection {
         } else {
           probeResponsePending = true;
           probeResponseData = reader.pathData();
-          probeResponseAddr = from;
+          if (!from.equals(probeResponseAddr)) {
+            probeResponseAddr = from;
+            probeResponseAmp.reset();
+            probeResponseAmp.onDatagramReceived(currentDatagramLength);
+          }
         }
         return 0;
       case 0x1b: // PATH_RESPONSE
@@ -1829,7 +1841,12 @@ public final class QuicConnection {
         limiter = candidateAmp;
       }
     }
-    int allowance = limiter == null ? MIN_INITIAL_DATAGRAM : limiter.sendAllowance();
+    if (limiter == null) {
+      // Not the candidate: the current (validated) path, or an address that is no longer the
+      // candidate, still unvalidated (RFC 9000 §9.3).
+      limiter = to.equals(peer) ? amp : probeResponseAmp;
+    }
+    int allowance = limiter.sendAllowance();
     int len = Math.min(maxLen, Math.min(allowance, MIN_INITIAL_DATAGRAM));
     if (len < 64) {
       return 0;
@@ -1865,8 +1882,9 @@ public final class QuicConnection {
     nextPn[PacketNumberSpace.APPLICATION] = pn + 1;
     // Probing packets are not tracked for loss: the challenge has its own retry timer.
     loss.onPacketSent(PacketNumberSpace.APPLICATION, pn, now, n, false, false, 0);
-    if (limiter != null) {
-      limiter.onDatagramSent(n);
+    limiter.onDatagramSent(n);
+    if (limiter == candidateAmp && to.equals(probeResponseAddr)) {
+      probeResponseAmp.onDatagramSent(n);
     }
     bytesSent += n;
     datagramsSent++;

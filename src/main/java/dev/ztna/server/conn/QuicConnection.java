@@ -476,7 +476,10 @@ public final class QuicConnection {
       }
       int next = hdr.packetEnd();
       int type = hdr.packetType();
-      if (type == PacketHeaderFlyweight.TYPE_INITIAL) {
+      if (type == PacketHeaderFlyweight.TYPE_INITIAL && len < MIN_INITIAL_DATAGRAM) {
+        packetsDropped++; // RFC 9000 §14.1 (coalesced after another packet; the loop counts the
+        // rest)
+      } else if (type == PacketHeaderFlyweight.TYPE_INITIAL) {
         onProtectedPacket(
             PacketNumberSpace.INITIAL, type, buf, pos, next, from, fromPeer, nowNanos);
       } else if (type == PacketHeaderFlyweight.TYPE_HANDSHAKE) {

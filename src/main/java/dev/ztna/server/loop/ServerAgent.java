@@ -341,6 +341,12 @@ public final class ServerAgent
     }
     ServerConnection sc = connections.get(rx, header.dcidOffset(), header.dcidLength());
     if (sc != null) {
+      if (type == PacketHeaderFlyweight.TYPE_INITIAL && len < MIN_INITIAL_DATAGRAM) {
+        // RFC 9000 §14.1: a server MUST discard an Initial in a datagram under 1200 bytes, also
+        // for a connection it already has.
+        counters.increment(Counter.DROP_INITIAL_TOO_SMALL_FOR_CONNECTION);
+        return;
+      }
       try {
         sc.quic.onDatagram(rx, 0, len, from, now);
         markDirty(sc);

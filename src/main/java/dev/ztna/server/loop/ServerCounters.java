@@ -18,6 +18,7 @@ public final class ServerCounters extends CounterSet<ServerCounters.Counter> {
     DROP_UNKNOWN_VERSION_TOO_SMALL("drop_unknown_version_too_small"),
     DROP_VERSION_NEGOTIATION("drop_version_negotiation_from_client"),
     DROP_INITIAL_TOO_SMALL("drop_initial_too_small"),
+    DROP_INITIAL_TOO_SMALL_FOR_CONNECTION("drop_initial_too_small_for_connection"),
     DROP_INITIAL_DCID_TOO_SHORT("drop_initial_dcid_too_short"),
     DROP_TOKEN_MALFORMED("drop_token_malformed"),
     DROP_TOKEN_INVALID("drop_token_invalid"),

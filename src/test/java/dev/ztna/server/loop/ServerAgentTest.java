@@ -105,6 +105,22 @@ class ServerAgentTest {
   }
 
   @Test
+  void initialForAnExistingConnectionInASmallDatagramIsDropped() throws IOException {
+    byte[] odcid = dcid();
+    byte[] scid = TestPackets.randomBytes(random, 7);
+    h.sendAndPump(TestPackets.initial(odcid, scid, new byte[0], 1200, random));
+    AgentHarness.Retry retry = new AgentHarness.Retry(h.receive());
+    h.sendAndPump(TestPackets.initial(retry.scid, scid, retry.token, 1250, random));
+    assertEquals(1, h.counters.get(Counter.CONNECTIONS_ACCEPTED));
+    // RFC 9000 §14.1: the size rule holds for every Initial, not only a connection's first.
+    h.sendAndPump(TestPackets.initial(retry.scid, scid, retry.token, 600, random));
+    assertEquals(1, h.counters.get(Counter.DROP_INITIAL_TOO_SMALL_FOR_CONNECTION));
+    h.sendAndPump(TestPackets.initial(retry.scid, scid, retry.token, 1200, random));
+    assertEquals(1, h.counters.get(Counter.DROP_INITIAL_TOO_SMALL_FOR_CONNECTION));
+    assertEquals(1, h.counters.get(Counter.CONNECTIONS_ACCEPTED));
+  }
+
+  @Test
   void firstInitialWithShortDcidIsDropped() throws IOException {
     h.sendAndPump(TestPackets.initial(new byte[7], dcid(), new byte[0], 1200, random));
     assertNull(h.pollNoWait(h.client));

@@ -6,16 +6,21 @@ import org.bouncycastle.crypto.params.KeyParameter;
 
 /**
  * Stateless Retry tokens (RFC 9000 §8.1.2, §17.2.5). A token binds the client's IP address and UDP
- * port, the original destination connection ID of its first Initial and the issue time,
- * authenticated with HMAC-SHA256 under a per-process random secret (truncated to 128 bits, RFC 2104
- * §5). Layout, big-endian:
+ * port, the original destination connection ID of its first Initial, the source connection ID of
+ * the Retry that carried it and the issue time, authenticated with HMAC-SHA256 under a per-process
+ * random secret (truncated to 128 bits, RFC 2104 §5). The Retry's SCID is not in the token: the
+ * client uses it as the DCID of the Initial that returns the token (RFC 9000 §7.2, §17.2.5.2), so
+ * the token validates only together with that DCID, i.e. only with the Retry that carried it (RFC
+ * 9000 §8.1.4; the connection then echoes that CID as retry_source_connection_id, §7.3). Layout,
+ * big-endian:
  *
  * <pre>
- *   0      1 byte   format (1)
+ *   0      1 byte   format (2)
  *   1      8 bytes  issue time, milliseconds since the epoch
  *   9      1 byte   original DCID length n (0..20)
  *   10     n bytes  original DCID
- *   10+n   16 bytes HMAC-SHA256(secret, bytes 0..10+n || address length || address || port)[0..16)
+ *   10+n   16 bytes HMAC-SHA256(secret, bytes 0..10+n || Retry SCID length || Retry SCID
+ *                   || address length || address || port)[0..16)
  * </pre>
  *
  * <p>The token is not encrypted: it reveals only what the client already knows. Validation checks
@@ -38,7 +43,7 @@ public final class RetryTokens {
   /** The largest token this class mints. */
   public static final int MAX_LENGTH = 10 + 20 + 16;
 
-  private static final int FORMAT = 1;
+  private static final int FORMAT = 2;
   private static final int MAC_LENGTH = 16;
   private static final long MAX_CLOCK_SKEW_MS = 1_000;
 
@@ -67,6 +72,7 @@ public final class RetryTokens {
    * Writes a token into {@code out} at {@code outOff}.
    *
    * @param ip the client's address bytes (4 for IPv4, 16 for IPv6), {@code ipLen} of them
+   * @param retryScid the source connection ID of the Retry that will carry the token
    * @return the token's length
    */
   public int mint(
@@ -76,11 +82,17 @@ public final class RetryTokens {
       byte[] odcid,
       int odcidOff,
       int odcidLen,
+      byte[] retryScid,
+      int retryScidOff,
+      int retryScidLen,
       long nowMs,
       byte[] out,
       int outOff) {
     if (odcidLen < 0 || odcidLen > 20) {
       throw new IllegalArgumentException("original DCID length out of range");
+    }
+    if (retryScidLen < 0 || retryScidLen > 20) {
+      throw new IllegalArgumentException("Retry SCID length out of range");
     }
     out[outOff] = FORMAT;
     for (int i = 0; i < 8; i++) {
@@ -89,7 +101,7 @@ public final class RetryTokens {
     out[outOff + 9] = (byte) odcidLen;
     System.arraycopy(odcid, odcidOff, out, outOff + 10, odcidLen);
     int bodyLen = 10 + odcidLen;
-    mac(out, outOff, bodyLen, ip, ipLen, port);
+    mac(out, outOff, bodyLen, retryScid, retryScidOff, retryScidLen, ip, ipLen, port);
     System.arraycopy(macOut, 0, out, outOff + bodyLen, MAC_LENGTH);
     return bodyLen + MAC_LENGTH;
   }
@@ -98,9 +110,21 @@ public final class RetryTokens {
    * Checks a token received in an Initial from {@code ip}:{@code port}. On {@link #VALID}, {@link
    * #odcidOffset()} and {@link #odcidLength()} locate the original DCID inside {@code token}.
    *
+   * @param dcid the Initial's destination connection ID, which must be the SCID of the Retry that
+   *     carried the token
    * @return {@link #VALID}, {@link #ERR_MALFORMED}, {@link #ERR_INVALID} or {@link #ERR_EXPIRED}
    */
-  public int validate(byte[] token, int off, int len, byte[] ip, int ipLen, int port, long nowMs) {
+  public int validate(
+      byte[] token,
+      int off,
+      int len,
+      byte[] dcid,
+      int dcidOff,
+      int dcidLen,
+      byte[] ip,
+      int ipLen,
+      int port,
+      long nowMs) {
     if (len < 10 + MAC_LENGTH || len > MAX_LENGTH || token[off] != FORMAT) {
       return ERR_MALFORMED;
     }
@@ -108,8 +132,11 @@ public final class RetryTokens {
     if (cidLen > 20 || len != 10 + cidLen + MAC_LENGTH) {
       return ERR_MALFORMED;
     }
+    if (dcidLen < 0 || dcidLen > 20) {
+      return ERR_INVALID;
+    }
     int bodyLen = 10 + cidLen;
-    mac(token, off, bodyLen, ip, ipLen, port);
+    mac(token, off, bodyLen, dcid, dcidOff, dcidLen, ip, ipLen, port);
     int diff = 0;
     for (int i = 0; i < MAC_LENGTH; i++) {
       diff |= macOut[i] ^ token[off + bodyLen + i];
@@ -139,8 +166,19 @@ public final class RetryTokens {
     return odcidLength;
   }
 
-  private void mac(byte[] body, int off, int len, byte[] ip, int ipLen, int port) {
+  private void mac(
+      byte[] body,
+      int off,
+      int len,
+      byte[] retryScid,
+      int retryScidOff,
+      int retryScidLen,
+      byte[] ip,
+      int ipLen,
+      int port) {
     hmac.update(body, off, len);
+    hmac.update((byte) retryScidLen);
+    hmac.update(retryScid, retryScidOff, retryScidLen);
     hmac.update((byte) ipLen);
     hmac.update(ip, 0, ipLen);
     hmac.update((byte) (port >>> 8));

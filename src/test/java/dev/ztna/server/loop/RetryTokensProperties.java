@@ -33,10 +33,72 @@ class RetryTokensProperties {
     return Arbitraries.bytes().array(byte[].class).ofSize(32);
   }
 
+  /** The SCID of the Retry that carries the tokens below (fixed unless a property varies it). */
+  private static final byte[] RSCID = {9, 8, 7, 6, 5, 4, 3, 2};
+
   private static byte[] mint(RetryTokens t, byte[] ip, int port, byte[] odcid, long now) {
+    return mint(t, ip, port, odcid, RSCID, now);
+  }
+
+  private static byte[] mint(
+      RetryTokens t, byte[] ip, int port, byte[] odcid, byte[] retryScid, long now) {
     byte[] out = new byte[RetryTokens.MAX_LENGTH];
-    int n = t.mint(ip, ip.length, port, odcid, 0, odcid.length, now, out, 0);
+    int n =
+        t.mint(
+            ip,
+            ip.length,
+            port,
+            odcid,
+            0,
+            odcid.length,
+            retryScid,
+            0,
+            retryScid.length,
+            now,
+            out,
+            0);
     return Arrays.copyOf(out, n);
+  }
+
+  /** Validates as the server does for an Initial sent to the Retry's SCID. */
+  private static int validate(
+      RetryTokens t, byte[] token, byte[] ip, int ipLen, int port, long now) {
+    return t.validate(token, 0, token.length, RSCID, 0, RSCID.length, ip, ipLen, port, now);
+  }
+
+  @Property
+  void tokenValidatesOnlyWithTheRetrysSourceCid(
+      @ForAll("secrets") byte[] secret,
+      @ForAll("ips") byte[] ip,
+      @ForAll("odcids") byte[] odcid,
+      @ForAll("odcids") byte[] retryScid,
+      @ForAll("odcids") byte[] otherDcid) {
+    // RFC 9000 §8.1.4, §17.2.5.1: the client's Initial after the Retry goes to the Retry's SCID.
+    RetryTokens t = new RetryTokens(secret, LIFETIME);
+    byte[] token = mint(t, ip, 443, odcid, retryScid, NOW);
+    assertEquals(
+        RetryTokens.VALID,
+        t.validate(
+            token, 0, token.length, retryScid, 0, retryScid.length, ip, ip.length, 443, NOW));
+    if (!Arrays.equals(retryScid, otherDcid)) {
+      assertEquals(
+          RetryTokens.ERR_INVALID,
+          t.validate(
+              token, 0, token.length, otherDcid, 0, otherDcid.length, ip, ip.length, 443, NOW));
+    }
+  }
+
+  @Property
+  void anyByteTamperedIsRefused(
+      @ForAll("secrets") byte[] secret,
+      @ForAll("ips") byte[] ip,
+      @ForAll("odcids") byte[] odcid,
+      @ForAll @IntRange(max = 10_000) int at,
+      @ForAll @IntRange(min = 1, max = 255) int xor) {
+    RetryTokens t = new RetryTokens(secret, LIFETIME);
+    byte[] token = mint(t, ip, 1, odcid, NOW);
+    token[at % token.length] ^= (byte) xor;
+    assertEquals(true, validate(t, token, ip, ip.length, 1, NOW) != RetryTokens.VALID);
   }
 
   @Property
@@ -48,8 +110,7 @@ class RetryTokensProperties {
       @ForAll @IntRange(max = 10_000) int age) {
     RetryTokens t = new RetryTokens(secret, LIFETIME);
     byte[] token = mint(t, ip, port, odcid, NOW);
-    assertEquals(
-        RetryTokens.VALID, t.validate(token, 0, token.length, ip, ip.length, port, NOW + age));
+    assertEquals(RetryTokens.VALID, validate(t, token, ip, ip.length, port, NOW + age));
     assertArrayEquals(
         odcid, Arrays.copyOfRange(token, t.odcidOffset(), t.odcidOffset() + t.odcidLength()));
   }
@@ -65,7 +126,7 @@ class RetryTokensProperties {
     byte[] token = mint(t, ip, port, odcid, NOW);
     int bit = bitSeed % (token.length * 8);
     token[bit / 8] ^= (byte) (1 << (bit % 8));
-    int r = t.validate(token, 0, token.length, ip, ip.length, port, NOW);
+    int r = validate(t, token, ip, ip.length, port, NOW);
     assertEquals(true, r != RetryTokens.VALID, "flipped bit " + bit + " accepted");
   }
 
@@ -86,8 +147,7 @@ class RetryTokensProperties {
       otherIp[which] ^= 1;
     }
     assertEquals(
-        RetryTokens.ERR_INVALID,
-        t.validate(token, 0, token.length, otherIp, otherIp.length, otherPort, NOW));
+        RetryTokens.ERR_INVALID, validate(t, token, otherIp, otherIp.length, otherPort, NOW));
   }
 
   @Property
@@ -98,12 +158,8 @@ class RetryTokensProperties {
       @ForAll @IntRange(min = 1, max = 1_000_000) int late) {
     RetryTokens t = new RetryTokens(secret, LIFETIME);
     byte[] token = mint(t, ip, 4433, odcid, NOW);
-    assertEquals(
-        RetryTokens.ERR_EXPIRED,
-        t.validate(token, 0, token.length, ip, 16, 4433, NOW + LIFETIME + late));
-    assertEquals(
-        RetryTokens.ERR_EXPIRED,
-        t.validate(token, 0, token.length, ip, 16, 4433, NOW - 1_000 - late));
+    assertEquals(RetryTokens.ERR_EXPIRED, validate(t, token, ip, 16, 4433, NOW + LIFETIME + late));
+    assertEquals(RetryTokens.ERR_EXPIRED, validate(t, token, ip, 16, 4433, NOW - 1_000 - late));
   }
 
   @Property
@@ -116,8 +172,7 @@ class RetryTokensProperties {
     }
     byte[] token = mint(new RetryTokens(secret, LIFETIME), ip, 1, new byte[8], NOW);
     assertEquals(
-        RetryTokens.ERR_INVALID,
-        new RetryTokens(other, LIFETIME).validate(token, 0, token.length, ip, 4, 1, NOW));
+        RetryTokens.ERR_INVALID, validate(new RetryTokens(other, LIFETIME), token, ip, 4, 1, NOW));
   }
 
   @Property
@@ -125,7 +180,7 @@ class RetryTokensProperties {
       @ForAll @Size(max = 100) byte[] garbage, @ForAll("secrets") byte[] secret) {
     int r =
         new RetryTokens(secret, LIFETIME)
-            .validate(garbage, 0, garbage.length, new byte[4], 4, 1, NOW);
+            .validate(garbage, 0, garbage.length, RSCID, 0, 8, new byte[4], 4, 1, NOW);
     assertEquals(true, r != RetryTokens.VALID);
   }
 }

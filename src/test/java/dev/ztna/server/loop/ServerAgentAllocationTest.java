@@ -83,15 +83,17 @@ class ServerAgentAllocationTest {
     byte[] ip = {127, 0, 0, 1};
     byte[] odcid = new byte[8];
     byte[] token = new byte[RetryTokens.MAX_LENGTH];
-    int len = tokens.mint(ip, 4, 4433, odcid, 0, 8, 1_000L, token, 0);
+    byte[] rscid = new byte[8];
+    int len = tokens.mint(ip, 4, 4433, odcid, 0, 8, rscid, 0, 8, 1_000L, token, 0);
     long best = Long.MAX_VALUE;
     for (int attempt = 0; attempt < 3 && best != 0; attempt++) {
       for (int i = 0; i < WARMUP; i++) {
-        assertEquals(RetryTokens.VALID, tokens.validate(token, 0, len, ip, 4, 4433, 2_000L));
+        assertEquals(
+            RetryTokens.VALID, tokens.validate(token, 0, len, rscid, 0, 8, ip, 4, 4433, 2_000L));
       }
       long start = THREADS.getCurrentThreadAllocatedBytes();
       for (int i = 0; i < MEASURED * 10; i++) {
-        if (tokens.validate(token, 0, len, ip, 4, 4433, 2_000L) != RetryTokens.VALID) {
+        if (tokens.validate(token, 0, len, rscid, 0, 8, ip, 4, 4433, 2_000L) != RetryTokens.VALID) {
           throw new AssertionError("token refused");
         }
       }

@@ -121,6 +121,23 @@ class ServerAgentTest {
   }
 
   @Test
+  void tokenIsValidOnlyWithTheRetrysSourceCidAsDcid() throws IOException {
+    // RFC 9000 §8.1.4: the token is bound to the Retry that carried it, whose SCID the client
+    // must use as its new DCID (§17.2.5.2); any other DCID with the same token is refused.
+    byte[] scid = TestPackets.randomBytes(random, 7);
+    h.sendAndPump(TestPackets.initial(dcid(), scid, new byte[0], 1200, random));
+    AgentHarness.Retry retry = new AgentHarness.Retry(h.receive());
+    byte[] otherDcid = retry.scid.clone();
+    otherDcid[0] ^= 1;
+    h.sendAndPump(TestPackets.initial(otherDcid, scid, retry.token, 1200, random));
+    assertEquals(1, h.counters.get(Counter.DROP_TOKEN_INVALID));
+    assertEquals(0, h.counters.get(Counter.CONNECTIONS_ACCEPTED));
+    h.sendAndPump(TestPackets.initial(retry.scid, scid, retry.token, 1200, random));
+    assertEquals(1, h.counters.get(Counter.TOKEN_VALID));
+    assertEquals(1, h.counters.get(Counter.CONNECTIONS_ACCEPTED));
+  }
+
+  @Test
   void firstInitialWithShortDcidIsDropped() throws IOException {
     h.sendAndPump(TestPackets.initial(new byte[7], dcid(), new byte[0], 1200, random));
     assertNull(h.pollNoWait(h.client));

@@ -94,6 +94,9 @@ final class TestClient {
   int undecryptable;
   int keyPhaseFlipsSeen;
 
+  /** Bytes the client appends to its Finished (null: none). */
+  byte[] extraAfterFinished;
+
   /** Whether the client answers a key update by the server (RFC 9001 §6.2); real clients do. */
   boolean answerKeyUpdates;
 
@@ -636,7 +639,14 @@ final class TestClient {
 
     @Override
     public void send(FinishedMessage f) {
-      queueCrypto(HANDSHAKE, f.getBytes());
+      byte[] fin = f.getBytes();
+      if (extraAfterFinished != null) {
+        // A valid Finished with bytes after it in the same CRYPTO frame (a tampering test).
+        byte[] t = Arrays.copyOf(fin, fin.length + extraAfterFinished.length);
+        System.arraycopy(extraAfterFinished, 0, t, fin.length, extraAfterFinished.length);
+        fin = t;
+      }
+      queueCrypto(HANDSHAKE, fin);
       txHandshakeFinishedSent = true;
     }
 

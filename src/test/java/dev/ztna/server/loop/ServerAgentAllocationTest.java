@@ -1,6 +1,7 @@
 package dev.ztna.server.loop;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ztna.server.loop.ServerCounters.Counter;
 import java.io.IOException;
@@ -111,6 +112,18 @@ class ServerAgentAllocationTest {
                   0x0a0a0a0a, 0xc0, new byte[8], new byte[8], new byte[0], 1200, random));
       long bytes = measure(h, unknown, Counter.VERSION_NEGOTIATION_SENT);
       assertEquals(0, bytes, "bytes allocated over " + MEASURED + " Version Negotiations");
+    }
+  }
+
+  @Test
+  void statelessResetPathAllocatesNothing() throws IOException {
+    // The reset padding is an AES keystream (RFC 9000 §10.3): still allocation-free.
+    try (AgentHarness h = new AgentHarness(ServerConfig.RetryMode.ALWAYS)) {
+      byte[] p = TestPackets.randomBytes(random, 60);
+      p[0] = 0x41;
+      long bytes = measure(h, direct(p), Counter.DATAGRAMS_RECEIVED);
+      assertTrue(h.counters.get(Counter.STATELESS_RESET_SENT) > 0);
+      assertEquals(0, bytes, "bytes allocated over " + MEASURED + " stateless reset triggers");
     }
   }
 }

@@ -220,6 +220,7 @@ public final class ServerAgent
     }
     now = nanoClock.nanoTime();
     work += timers.poll(now, this, 256);
+    work += application.onDutyCycle(now);
     work += flush();
     return work;
   }

@@ -26,6 +26,17 @@ public interface Application {
       boolean byPeer,
       String reason);
 
+  /**
+   * Called once per duty-cycle iteration, after the datagrams and timers and before the flush, with
+   * the loop's clock ({@link System#nanoTime()} scale). For periodic, bounded work and handoffs
+   * from other threads; must not block or allocate in steady state.
+   *
+   * @return the amount of work done (0 when idle), added to the duty cycle's work count
+   */
+  default int onDutyCycle(long nowNanos) {
+    return 0;
+  }
+
   /** An application that does nothing (the server still handshakes, ACKs and closes). */
   Application NONE =
       new Application() {

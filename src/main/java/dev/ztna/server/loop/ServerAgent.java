@@ -230,6 +230,7 @@ public final class ServerAgent
     }
     now = nanoClock.nanoTime();
     work += timers.poll(now, this, 256);
+    work += application.onDutyCycle(now);
     work += flush();
     return work;
   }

@@ -18,7 +18,13 @@ public final class Registration {
   final Service service;
   final ClientConnection connection;
 
-  /** Set when the registration ended (connection closed, or Connector replaced). */
+  /** The connection's authenticated identity when it registered (null without one). */
+  final String identity;
+
+  /**
+   * Set when the registration ended (connection closed, Connector replaced, or closed by a policy
+   * reload).
+   */
   boolean ended;
 
   /** Set when a newer Connector replaced this one. */
@@ -42,6 +48,7 @@ public final class Registration {
     this.role = role;
     this.service = service;
     this.connection = connection;
+    this.identity = connection.peerIdentity();
     boolean agent = role == Role.AGENT;
     this.learnedKind = agent ? new byte[MAX_LEARNED] : null;
     this.learnedHi = agent ? new long[MAX_LEARNED] : null;
@@ -56,6 +63,11 @@ public final class Registration {
   /** The service id (allocates nothing: the interned display form, control characters escaped). */
   public String serviceId() {
     return service.displayName;
+  }
+
+  /** The connection's authenticated identity (null when the client was not authenticated). */
+  public String identity() {
+    return identity;
   }
 
   /** The registered connection. */

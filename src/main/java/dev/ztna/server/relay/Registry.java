@@ -1,10 +1,14 @@
 package dev.ztna.server.relay;
 
 import dev.ztna.server.loop.ClientConnection;
+import dev.ztna.server.policy.Policy;
 import dev.ztna.server.relay.RelayCounters.Counter;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -32,16 +36,30 @@ public final class Registry {
   private static final int IPV6_HEADER = 40;
   private static final int IPV6_SRC = 8;
   private static final int IPV6_DST = 24;
+  private static final long IPV4_MASK = 0xffff_ffffL;
+
+  /** How long an inner address stays an Agent's while the Agent does not send from it. */
+  public static final long DEFAULT_INNER_ADDRESS_IDLE_NANOS = TimeUnit.MINUTES.toNanos(5);
 
   private final RelayCounters counters;
   private final long seed;
   private final long hashMask;
+  private final long innerAddressIdleNanos;
   private final Long2ObjectHashMap<Service> services = new Long2ObjectHashMap<>();
   private int serviceCount;
 
-  /** A registry with a random hash seed. */
+  /** A registry with a random hash seed and the default inner-address idle time (5 min). */
   public Registry(RelayCounters counters) {
-    this(counters, new SecureRandom().nextLong(), -1L);
+    this(counters, DEFAULT_INNER_ADDRESS_IDLE_NANOS);
+  }
+
+  /**
+   * A registry with a random hash seed; an inner address an Agent has not sent from for {@code
+   * innerAddressIdleNanos} may be taken by another Agent of its service (0 or less: never, the
+   * address stays its Agent's until it disconnects).
+   */
+  public Registry(RelayCounters counters, long innerAddressIdleNanos) {
+    this(counters, new SecureRandom().nextLong(), -1L, innerAddressIdleNanos);
   }
 
   /**
@@ -49,9 +67,17 @@ public final class Registry {
    * collide, to exercise the chains).
    */
   Registry(RelayCounters counters, long seed, long hashMask) {
+    this(counters, seed, hashMask, DEFAULT_INNER_ADDRESS_IDLE_NANOS);
+  }
+
+  /**
+   * See {@link #Registry(RelayCounters, long, long)} and {@link #Registry(RelayCounters, long)}.
+   */
+  Registry(RelayCounters counters, long seed, long hashMask, long innerAddressIdleNanos) {
     this.counters = counters;
     this.seed = seed;
     this.hashMask = hashMask;
+    this.innerAddressIdleNanos = innerAddressIdleNanos;
   }
 
   /**
@@ -136,8 +162,19 @@ public final class Registry {
     }
     connection.attachment(null);
     counters.increment(Counter.REGISTRATIONS_ENDED);
+    end(registration);
+    return registration;
+  }
+
+  /**
+   * Takes {@code registration} out of its service (a Connector leaves it without one, an Agent's
+   * learned addresses are forgotten, an emptied service is removed) but leaves it attached to its
+   * connection until {@link #unregister}, so that its late datagrams count as from an ended
+   * registration. Idempotent.
+   */
+  void end(Registration registration) {
     if (registration.ended) {
-      return registration; // a replaced Connector: already out of its service
+      return; // e.g. a replaced Connector: already out of its service
     }
     registration.ended = true;
     Service service = registration.service;
@@ -150,7 +187,36 @@ public final class Registry {
     if (service.isEmpty()) {
       removeService(service);
     }
-    return registration;
+  }
+
+  /**
+   * The live registrations that {@code policy} does not allow (for a reload). Allocates: not for
+   * the relay path.
+   */
+  List<Registration> forbiddenBy(Policy policy) {
+    List<Registration> out = new ArrayList<>();
+    if (policy.mode() == Policy.Mode.NONE) {
+      return out;
+    }
+    UnsafeBuffer id = new UnsafeBuffer(new byte[0]);
+    for (Service head : services.values()) {
+      for (Service s = head; s != null; s = s.next) {
+        id.wrap(s.id);
+        Registration c = s.connector;
+        if (c != null
+            && !c.ended
+            && !policy.check(true, c.connection.peerIdentity(), id, 0, s.id.length).allowed()) {
+          out.add(c);
+        }
+        for (int i = 0; i < s.agentCount; i++) {
+          Registration a = s.agents[i];
+          if (!policy.check(false, a.connection.peerIdentity(), id, 0, s.id.length).allowed()) {
+            out.add(a);
+          }
+        }
+      }
+    }
+    return out;
   }
 
   /** The connection's registration, or null if it has not registered (or it ended). */
@@ -199,7 +265,8 @@ public final class Registry {
     }
     int version = (packet.getByte(offset) & 0xff) >>> 4;
     if (version == 4 && length >= IPV4_HEADER) {
-      return service.ipv4.get(packet.getInt(offset + IPV4_DST, ByteOrder.BIG_ENDIAN));
+      return service.ipv4.get(
+          0, packet.getInt(offset + IPV4_DST, ByteOrder.BIG_ENDIAN) & IPV4_MASK);
     }
     if (version == 6 && length >= IPV6_HEADER) {
       return service.ipv6.get(
@@ -211,33 +278,59 @@ public final class Registry {
 
   /**
    * Learns the inner source address of the IP packet {@code packet[offset, offset + length)} sent
-   * by {@code agent}: the address now belongs to this Agent (the latest sender wins). Each Agent
-   * remembers at most {@link Registration#MAX_LEARNED} addresses; beyond that its oldest is
-   * forgotten. Packets that are not IPv4/IPv6 or too short for their header teach nothing.
+   * by {@code agent} at {@code now} (nanoseconds), or refuses it. An address belongs to the Agent
+   * that first sent from it until that Agent disconnects, or leaves it unused (sends nothing from
+   * it) for the registry's inner-address idle time; until then another Agent's packets from that
+   * address are refused (counted as {@code drop_inner_address_conflict}) and never re-point the
+   * replies. Checked lazily here, with one timestamp per address: no sweep. Each Agent remembers at
+   * most {@link Registration#MAX_LEARNED} addresses; beyond that its oldest is forgotten. Packets
+   * that are not IPv4/IPv6 or too short for their header teach nothing and are allowed.
+   *
+   * @return true if the packet may be relayed, false if it was dropped for an address conflict
    */
-  void learn(Registration agent, DirectBuffer packet, int offset, int length) {
+  boolean learn(Registration agent, DirectBuffer packet, int offset, int length, long now) {
     int version = (packet.getByte(offset) & 0xff) >>> 4;
     Service service = agent.service;
+    InnerAddressTable table;
+    byte kind;
+    long hi;
+    long lo;
     if (version == 4 && length >= IPV4_HEADER) {
-      int source = packet.getInt(offset + IPV4_SRC, ByteOrder.BIG_ENDIAN);
-      if (service.ipv4.get(source) != agent) {
-        service.ipv4.put(source, agent);
-        counters.increment(Counter.AGENT_ADDRESSES_LEARNED);
-        if (!agent.remembers(Registration.KIND_IPV4, 0, source)) {
-          remember(agent, Registration.KIND_IPV4, 0, source);
-        }
-      }
+      table = service.ipv4;
+      kind = Registration.KIND_IPV4;
+      hi = 0;
+      lo = packet.getInt(offset + IPV4_SRC, ByteOrder.BIG_ENDIAN) & IPV4_MASK;
     } else if (version == 6 && length >= IPV6_HEADER) {
-      long hi = packet.getLong(offset + IPV6_SRC, ByteOrder.BIG_ENDIAN);
-      long lo = packet.getLong(offset + IPV6_SRC + 8, ByteOrder.BIG_ENDIAN);
-      if (service.ipv6.get(hi, lo) != agent) {
-        service.ipv6.put(hi, lo, agent);
-        counters.increment(Counter.AGENT_ADDRESSES_LEARNED);
-        if (!agent.remembers(Registration.KIND_IPV6, hi, lo)) {
-          remember(agent, Registration.KIND_IPV6, hi, lo);
-        }
-      }
+      table = service.ipv6;
+      kind = Registration.KIND_IPV6;
+      hi = packet.getLong(offset + IPV6_SRC, ByteOrder.BIG_ENDIAN);
+      lo = packet.getLong(offset + IPV6_SRC + 8, ByteOrder.BIG_ENDIAN);
+    } else {
+      return true;
     }
+    int slot = table.find(hi, lo);
+    if (slot < 0) {
+      table.put(hi, lo, agent, now);
+    } else {
+      Registration owner = table.ownerAt(slot);
+      if (owner == agent) {
+        table.use(slot, agent, now);
+        return true;
+      }
+      if (innerAddressIdleNanos <= 0 || now - table.lastUsedAt(slot) < innerAddressIdleNanos) {
+        counters.increment(Counter.DROP_INNER_ADDRESS_CONFLICT);
+        return false;
+      }
+      // The owner left it unused for the idle time: it may move (the owner keeps a stale entry
+      // in its ring, which forget() skips because it no longer owns the address).
+      table.use(slot, agent, now);
+      counters.increment(Counter.AGENT_ADDRESSES_RECLAIMED);
+    }
+    counters.increment(Counter.AGENT_ADDRESSES_LEARNED);
+    if (!agent.remembers(kind, hi, lo)) {
+      remember(agent, kind, hi, lo); // may evict (and so move table entries): slot is dead now
+    }
+    return true;
   }
 
   private void remember(Registration agent, byte kind, long hi, long lo) {
@@ -257,14 +350,7 @@ public final class Registry {
 
   private static void forget(Registration agent, byte kind, long hi, long lo) {
     Service service = agent.service;
-    if (kind == Registration.KIND_IPV4) {
-      int address = (int) lo;
-      if (service.ipv4.get(address) == agent) {
-        service.ipv4.remove(address);
-      }
-    } else {
-      service.ipv6.removeIfOwner(hi, lo, agent);
-    }
+    (kind == Registration.KIND_IPV4 ? service.ipv4 : service.ipv6).removeIfOwner(hi, lo, agent);
   }
 
   private static void forgetLearned(Registration agent) {
@@ -349,8 +435,15 @@ public final class Registry {
   }
 
   /** The id as text for logs: decoded once, control and format characters escaped. */
-  private static String displayName(byte[] id) {
-    String s = new String(id, StandardCharsets.UTF_8);
+  static String displayName(byte[] id) {
+    return escaped(new String(id, StandardCharsets.UTF_8));
+  }
+
+  /** {@code s} for logs, control and format characters escaped ({@code null} stays null). */
+  static String escaped(String s) {
+    if (s == null) {
+      return null;
+    }
     StringBuilder sb = null;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);

@@ -2,8 +2,12 @@ package dev.ztna.server.relay;
 
 import dev.ztna.server.loop.Application;
 import dev.ztna.server.loop.ClientConnection;
+import dev.ztna.server.policy.Policy;
+import dev.ztna.server.policy.Verdict;
 import dev.ztna.server.relay.RelayCounters.Counter;
 import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
@@ -18,6 +22,12 @@ import org.slf4j.LoggerFactory;
  * RelayCounters()))}. Every callback runs on the duty-cycle thread; {@link #onDatagram} allocates
  * nothing in steady state (after the first registration of a service id) and logs nothing at info.
  * Every dropped datagram is counted in {@link RelayCounters} under its reason.
+ *
+ * <p>Authorization: every REGISTER is checked against the current {@link Policy} (see the {@code
+ * policy} package); a refused one closes its connection with {@link #ERROR_REFUSED} and changes
+ * nothing else. {@link #updatePolicy} (loop thread) and {@link #publishPolicy} (any thread) replace
+ * the policy and close the registrations the new one forbids. Time (for inner-address ownership and
+ * log rate limits) is what the loop last passed to {@link #onDutyCycle}.
  */
 public final class RelayApplication implements Application {
   /** Application error: malformed or invalid REGISTER (ZTNA-V1 §5). */
@@ -32,21 +42,139 @@ public final class RelayApplication implements Application {
   /** Application error: refused by policy (ZTNA-V1 §5; for authentication or rate limits). */
   public static final long ERROR_REFUSED = 0x104;
 
+  /** The close reason sent with {@link #ERROR_REFUSED}: the same for every cause (no oracle). */
+  public static final String REASON_REFUSED = "refused by policy";
+
+  /** At most this many policy refusals are logged per second (bursts of {@link #LOG_BURST}). */
+  static final int LOG_PER_SECOND = 10;
+
+  static final int LOG_BURST = 20;
+
+  /** A reload logs at most this many of the registrations it closes one by one. */
+  static final int RELOAD_LOG_LINES = 20;
+
   private static final Logger LOG = LoggerFactory.getLogger(RelayApplication.class);
 
   private final RelayCounters counters;
   private final Registry registry;
   private final UnsafeBuffer qad = new UnsafeBuffer(new byte[ObservedAddress.MAX_LENGTH]);
+  private final AtomicReference<Policy> published = new AtomicReference<>();
+  private final LogBudget refusalLog = new LogBudget(LOG_PER_SECOND, LOG_BURST);
+  private Policy policy;
+  private long now;
 
-  /** A relay that counts into {@code counters}, with a fresh {@link Registry}. */
+  /**
+   * A relay that counts into {@code counters}, with a fresh {@link Registry} and {@link
+   * Policy#allowAll()} (mode none: development only).
+   */
   public RelayApplication(RelayCounters counters) {
-    this(counters, new Registry(counters));
+    this(counters, new Registry(counters), Policy.allowAll());
+  }
+
+  /** A relay enforcing {@code policy}, with a fresh {@link Registry}. */
+  public RelayApplication(RelayCounters counters, Policy policy) {
+    this(counters, new Registry(counters), policy);
   }
 
   /** A relay over an existing registry (which should count into the same {@code counters}). */
   public RelayApplication(RelayCounters counters, Registry registry) {
+    this(counters, registry, Policy.allowAll());
+  }
+
+  /**
+   * A relay over an existing registry (which should count into the same {@code counters}) enforcing
+   * {@code policy}.
+   */
+  public RelayApplication(RelayCounters counters, Registry registry, Policy policy) {
+    if (policy == null) {
+      throw new IllegalArgumentException("policy must not be null (Policy.allowAll() for none)");
+    }
     this.counters = counters;
     this.registry = registry;
+    this.policy = policy;
+  }
+
+  /** The policy in force (duty-cycle thread; a published one applies on the next duty cycle). */
+  public Policy policy() {
+    return policy;
+  }
+
+  /**
+   * Hands {@code next} to the loop from any thread (e.g. a SIGHUP handler after re-reading the
+   * file): the loop applies it, as {@link #updatePolicy}, at its next duty cycle, and before any
+   * REGISTER it handles after this call returns. A later publish before then wins.
+   */
+  public void publishPolicy(Policy next) {
+    if (next == null) {
+      throw new IllegalArgumentException("policy must not be null");
+    }
+    published.set(next);
+  }
+
+  /**
+   * Replaces the policy now (duty-cycle thread only): new REGISTERs follow {@code next} at once,
+   * and every established registration that {@code next} does not allow is taken out of its service
+   * and its connection closed with {@link #ERROR_REFUSED}. Logs how many it closed.
+   *
+   * @return how many registrations it closed
+   */
+  public int updatePolicy(Policy next) {
+    if (next == null) {
+      throw new IllegalArgumentException("policy must not be null");
+    }
+    policy = next;
+    counters.increment(Counter.POLICY_RELOADS);
+    List<Registration> forbidden = registry.forbiddenBy(next);
+    int connectors = 0;
+    for (int i = 0; i < forbidden.size(); i++) {
+      Registration r = forbidden.get(i);
+      if (r.role == Role.CONNECTOR) {
+        connectors++;
+      }
+      if (i < RELOAD_LOG_LINES) {
+        LOG.info(
+            "{} for service '{}' conn#{} from {} identity {} closed: the new policy forbids it",
+            r.role,
+            r.service.displayName,
+            r.connection.id(),
+            r.connection.peerAddress(),
+            Registry.escaped(r.identity));
+      }
+      // Out of its service first, then close: the close may be reported at once (onClosed).
+      registry.end(r);
+      r.connection.close(ERROR_REFUSED, REASON_REFUSED);
+    }
+    counters.add(Counter.POLICY_RELOAD_CLOSED, forbidden.size());
+    LOG.info(
+        "policy updated ({}): closed {} registrations it forbids ({} Connectors, {} Agents)",
+        next,
+        forbidden.size(),
+        connectors,
+        forbidden.size() - connectors);
+    return forbidden.size();
+  }
+
+  /** Applies a policy published from another thread, if any (one volatile read when none). */
+  private int applyPublished() {
+    if (published.get() == null) {
+      return 0;
+    }
+    Policy next = published.getAndSet(null);
+    if (next == null) {
+      return 0;
+    }
+    updatePolicy(next);
+    return 1;
+  }
+
+  /**
+   * Once per duty-cycle iteration: takes the loop's clock and applies a published policy. Allocates
+   * nothing unless a policy was published.
+   */
+  @Override
+  public int onDutyCycle(long nowNanos) {
+    now = nowNanos;
+    return applyPublished();
   }
 
   /** The relay's counters. */
@@ -141,12 +269,59 @@ public final class RelayApplication implements Application {
       connection.close(ERROR_MALFORMED_REGISTER, reason);
       return;
     }
-    registry.register(
-        connection, Role.ofType(type), data, offset + RegisterMessage.ID_OFFSET, idLength);
+    applyPublished();
+    Role role = Role.ofType(type);
+    int idOffset = offset + RegisterMessage.ID_OFFSET;
+    String identity = connection.peerIdentity();
+    Verdict verdict = policy.check(role == Role.CONNECTOR, identity, data, idOffset, idLength);
+    if (!verdict.allowed()) {
+      refuse(connection, role, identity, verdict, data, idOffset, idLength);
+      return;
+    }
+    registry.register(connection, role, data, idOffset, idLength);
+  }
+
+  /** Counts, logs (rate-limited) and closes with 0x104; the registry is not touched. */
+  private void refuse(
+      ClientConnection connection,
+      Role role,
+      String identity,
+      Verdict verdict,
+      DirectBuffer data,
+      int idOffset,
+      int idLength) {
+    switch (verdict) {
+      case UNKNOWN_SERVICE:
+        counters.increment(Counter.POLICY_UNKNOWN_SERVICE);
+        break;
+      case NO_IDENTITY:
+        counters.increment(Counter.POLICY_NO_IDENTITY);
+        break;
+      default:
+        counters.increment(Counter.POLICY_IDENTITY_NOT_ALLOWED);
+        break;
+    }
+    if (refusalLog.tryAcquire(now) && LOG.isInfoEnabled()) {
+      byte[] id = new byte[idLength];
+      data.getBytes(idOffset, id);
+      long suppressed = refusalLog.takeSuppressed();
+      LOG.info(
+          "conn#{} from {} identity {}: REGISTER as {} for service '{}' refused by policy ({}){}",
+          connection.id(),
+          connection.peerAddress(),
+          identity == null ? "(none)" : Registry.escaped(identity),
+          role,
+          Registry.displayName(id),
+          verdict.reason(),
+          suppressed == 0 ? "" : "; " + suppressed + " more refusals not logged");
+    }
+    connection.close(ERROR_REFUSED, REASON_REFUSED);
   }
 
   private void fromAgent(Registration agent, DirectBuffer data, int offset, int length) {
-    registry.learn(agent, data, offset, length);
+    if (!registry.learn(agent, data, offset, length, now)) {
+      return; // another Agent's inner address (counted)
+    }
     Registration connector = agent.service.connector;
     if (connector == null) {
       counters.increment(Counter.DROP_NO_CONNECTOR);

@@ -25,6 +25,20 @@ public final class RelayCounters extends CounterSet<RelayCounters.Counter> {
     REGISTRATIONS_ENDED("registrations_ended"),
     /** Malformed REGISTER messages (the connection is closed with 0x101). */
     REGISTER_MALFORMED("register_malformed"),
+    /** REGISTER refused by policy (closed with 0x104): the policy does not list the service. */
+    POLICY_UNKNOWN_SERVICE("policy_unknown_service"),
+    /** REGISTER refused by policy (0x104): the identity may not take that role in the service. */
+    POLICY_IDENTITY_NOT_ALLOWED("policy_identity_not_allowed"),
+    /** REGISTER refused by policy (0x104): mode mtls and the client has no identity. */
+    POLICY_NO_IDENTITY("policy_no_identity"),
+    /** Policies applied after the first (reloads). */
+    POLICY_RELOADS("policy_reloads"),
+    /** Established registrations closed (0x104) because a reloaded policy forbids them. */
+    POLICY_RELOAD_CLOSED("policy_reload_closed"),
+    /** Agent datagram dropped: its inner source address belongs to another Agent of the service. */
+    DROP_INNER_ADDRESS_CONFLICT("drop_inner_address_conflict"),
+    /** Inner addresses taken over from an Agent that left them unused for the idle time. */
+    AGENT_ADDRESSES_RECLAIMED("agent_addresses_reclaimed"),
     /** Datagrams relayed from an Agent to its Connector. */
     RELAYED_AGENT_TO_CONNECTOR("relayed_agent_to_connector_datagrams"),
     /** Bytes relayed from Agents to Connectors. */

@@ -2,7 +2,6 @@ package dev.ztna.server.relay;
 
 import java.util.Arrays;
 import org.agrona.DirectBuffer;
-import org.agrona.collections.Int2ObjectHashMap;
 
 /**
  * One service id's entry in the {@link Registry}: the interned id, its Connector, its Agents and
@@ -23,11 +22,11 @@ final class Service {
   Registration[] agents = new Registration[2];
   int agentCount;
 
-  /** Inner IPv4 source address (as an int) → the Agent that last sent from it. */
-  final Int2ObjectHashMap<Registration> ipv4 = new Int2ObjectHashMap<>();
+  /** Inner IPv4 source address (as {@code (0, address)}) → the Agent that owns it. */
+  final InnerAddressTable ipv4 = new InnerAddressTable();
 
-  /** Inner IPv6 source address → the Agent that last sent from it. */
-  final Ipv6AddressTable ipv6 = new Ipv6AddressTable();
+  /** Inner IPv6 source address → the Agent that owns it. */
+  final InnerAddressTable ipv6 = new InnerAddressTable();
 
   Service(long hash, byte[] id, String displayName) {
     this.hash = hash;

@@ -11,7 +11,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 /**
  * A {@link ClientConnection} for unit tests: records sent datagrams (copies, or only the last one
  * in a preallocated buffer when {@link #record} is off, so that sending allocates nothing) and
- * closes; its payload limit, send result and closing flag are settable.
+ * closes; its payload limit, send result, closing flag and identity are settable.
  */
 final class FakeConnection implements ClientConnection {
   private static long nextId = 1;
@@ -21,6 +21,9 @@ final class FakeConnection implements ClientConnection {
   int maxDatagramPayload = 1200;
   int sendResult = SEND_QUEUED;
   boolean closing;
+
+  /** What {@link #peerIdentity()} returns (null: not authenticated). */
+  String identity;
 
   /** Keep a copy of every sent datagram in {@link #sent}; off for allocation tests. */
   boolean record = true;
@@ -51,6 +54,11 @@ final class FakeConnection implements ClientConnection {
   @Override
   public long id() {
     return id;
+  }
+
+  @Override
+  public String peerIdentity() {
+    return identity;
   }
 
   @Override

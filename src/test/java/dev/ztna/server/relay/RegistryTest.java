@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ztna.server.relay.RelayCounters.Counter;
 import java.nio.charset.StandardCharsets;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -22,8 +23,14 @@ class RegistryTest {
     return new Registry(counters, 0x5eed, mask);
   }
 
-  private static void learn(Registry r, FakeConnection agent, byte[] packet) {
-    r.learn(Registry.registrationOf(agent), new UnsafeBuffer(packet), 0, packet.length);
+  private static final long IDLE = 300_000_000_000L; // the default 5 min, in ns
+
+  private static boolean learn(Registry r, FakeConnection agent, byte[] packet) {
+    return learn(r, agent, packet, 0);
+  }
+
+  private static boolean learn(Registry r, FakeConnection agent, byte[] packet, long now) {
+    return r.learn(Registry.registrationOf(agent), new UnsafeBuffer(packet), 0, packet.length, now);
   }
 
   private static FakeConnection paired(Registry r, FakeConnection connector, byte[] packet) {
@@ -191,7 +198,7 @@ class RegistryTest {
 
   @ParameterizedTest
   @ValueSource(longs = {-1L, 0L})
-  void latestSenderOwnsAnAddress(long mask) {
+  void firstSenderOwnsAnAddressUntilItLeaves(long mask) {
     Registry r = registry(mask);
     FakeConnection connector = new FakeConnection();
     FakeConnection a1 = new FakeConnection();
@@ -201,18 +208,75 @@ class RegistryTest {
     r.register(a2, Role.AGENT, "web");
     byte[] fromX = Packets.ipv4(ip(10, 0, 0, 2), ip(10, 1, 0, 1), 0);
     byte[] toX = Packets.ipv4(ip(10, 1, 0, 1), ip(10, 0, 0, 2), 0);
-    learn(r, a1, fromX);
+    byte[] fromY = Packets.ipv6(0xfd00L << 48, 7, 0xfd00L << 48, 1, 0);
+    byte[] toY = Packets.ipv6(0xfd00L << 48, 1, 0xfd00L << 48, 7, 0);
+    assertTrue(learn(r, a1, fromX));
+    assertTrue(learn(r, a1, fromY));
     assertSame(a1, paired(r, connector, toX));
-    learn(r, a2, fromX);
-    assertSame(a2, paired(r, connector, toX));
-    learn(r, a1, fromX);
+    // Another Agent cannot take them while a1 uses them: dropped, counted, replies unmoved.
+    assertFalse(learn(r, a2, fromX, IDLE - 1));
+    assertFalse(learn(r, a2, fromY, IDLE - 1));
+    assertEquals(2, counters.get(Counter.DROP_INNER_ADDRESS_CONFLICT));
     assertSame(a1, paired(r, connector, toX));
-    assertEquals(1, Registry.registrationOf(a1).learnedAddressCount()); // not remembered twice
-    // The previous owner leaving does not unbind the address from its current owner.
-    r.unregister(a2);
+    assertSame(a1, paired(r, connector, toY));
+    assertTrue(learn(r, a1, fromX, IDLE - 1));
+    assertEquals(2, Registry.registrationOf(a1).learnedAddressCount()); // not remembered twice
+    assertEquals(0, Registry.registrationOf(a2).learnedAddressCount());
+    // The owner leaving frees them for the next sender.
+    r.unregister(a1);
+    assertTrue(learn(r, a2, fromX, IDLE));
+    assertTrue(learn(r, a2, fromY, IDLE));
     FakeConnection a3 = new FakeConnection();
     r.register(a3, Role.AGENT, "web");
-    assertSame(a1, paired(r, connector, toX));
+    assertSame(a2, paired(r, connector, toX));
+    assertSame(a2, paired(r, connector, toY));
+    assertEquals(0, counters.get(Counter.AGENT_ADDRESSES_RECLAIMED));
+  }
+
+  @ParameterizedTest
+  @ValueSource(longs = {-1L, 0L})
+  void anAddressLeftUnusedForTheIdleTimeMayMove(long mask) {
+    Registry r = registry(mask);
+    FakeConnection connector = new FakeConnection();
+    FakeConnection a1 = new FakeConnection();
+    FakeConnection a2 = new FakeConnection();
+    FakeConnection a3 = new FakeConnection();
+    r.register(connector, Role.CONNECTOR, "web");
+    r.register(a1, Role.AGENT, "web");
+    r.register(a2, Role.AGENT, "web");
+    r.register(a3, Role.AGENT, "web");
+    byte[] fromX = Packets.ipv4(ip(10, 0, 0, 2), ip(10, 1, 0, 1), 0);
+    byte[] toX = Packets.ipv4(ip(10, 1, 0, 1), ip(10, 0, 0, 2), 0);
+    long t0 = -5_000_000_000L; // nanoTime may be negative
+    assertTrue(learn(r, a1, fromX, t0));
+    assertTrue(learn(r, a1, fromX, t0 + 1000)); // use refreshes
+    assertFalse(learn(r, a2, fromX, t0 + 1000 + IDLE - 1));
+    // Replies to the address and other Agents' attempts do not refresh it; the owner's use does.
+    paired(r, connector, toX);
+    assertTrue(learn(r, a2, fromX, t0 + 1000 + IDLE));
+    assertEquals(1, counters.get(Counter.AGENT_ADDRESSES_RECLAIMED));
+    assertSame(a2, paired(r, connector, toX));
+    assertFalse(learn(r, a1, fromX, t0 + 1000 + IDLE + 1)); // now a1 is the other one
+    assertFalse(learn(r, a3, fromX, t0 + 1000 + IDLE + 1));
+    assertSame(a2, paired(r, connector, toX));
+    // a1's stale ring entry does not unbind it from a2 when a1 leaves.
+    r.unregister(a1);
+    assertSame(a2, paired(r, connector, toX));
+    assertEquals(1, r.learnedAddressCount("web"));
+  }
+
+  @Test
+  void aZeroIdleTimeKeepsAddressesUntilTheOwnerLeaves() {
+    Registry r = new Registry(counters, 0x5eed, -1L, 0);
+    FakeConnection a1 = new FakeConnection();
+    FakeConnection a2 = new FakeConnection();
+    r.register(a1, Role.AGENT, "web");
+    r.register(a2, Role.AGENT, "web");
+    byte[] fromX = Packets.ipv4(ip(10, 0, 0, 2), ip(10, 1, 0, 1), 0);
+    assertTrue(learn(r, a1, fromX, 0));
+    assertFalse(learn(r, a2, fromX, Long.MAX_VALUE / 2));
+    r.unregister(a1);
+    assertTrue(learn(r, a2, fromX, Long.MAX_VALUE / 2));
   }
 
   @ParameterizedTest

@@ -4,10 +4,12 @@ import static dev.ztna.server.relay.Packets.ip;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ztna.server.policy.Policy;
 import dev.ztna.server.relay.RelayCounters.Counter;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.List;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -148,6 +150,53 @@ class RelayAllocationTest {
     for (FakeConnection a : agents) {
       assertEquals(true, a.sentCount > MEASURED / 3, "each Agent got its replies");
     }
+  }
+
+  /**
+   * Under an mtls policy: relaying between allowed identities, a conflicting inner source address
+   * (dropped), the duty-cycle hook and refused REGISTERs' policy checks allocate nothing.
+   */
+  @Test
+  void policyChecksConflictDropsAndTheDutyCycleAllocateNothing() {
+    Policy policy =
+        Policy.builder()
+            .service(
+                "web",
+                List.of("spiffe://corp.example/connector/web"),
+                List.of("spiffe://corp.example/user/*"))
+            .build();
+    RelayApplication secured = new RelayApplication(counters, policy);
+    FakeConnection connector = new FakeConnection();
+    FakeConnection alice = new FakeConnection();
+    FakeConnection bob = new FakeConnection();
+    connector.identity = "spiffe://corp.example/connector/web";
+    alice.identity = "spiffe://corp.example/user/alice";
+    bob.identity = "spiffe://corp.example/user/bob";
+    for (FakeConnection c : new FakeConnection[] {connector, alice, bob}) {
+      c.record = false;
+      byte[] m = Packets.register(c == connector ? 0x11 : 0x10, "web");
+      secured.onDatagram(c, buf(m), 0, m.length);
+    }
+    UnsafeBuffer up = buf(Packets.ipv4(ip(100, 64, 0, 1), ip(10, 1, 0, 1), 500));
+    UnsafeBuffer down = buf(Packets.ipv4(ip(10, 1, 0, 1), ip(100, 64, 0, 1), 500));
+    UnsafeBuffer upBob = buf(Packets.ipv4(ip(100, 64, 0, 2), ip(10, 1, 0, 1), 500));
+    UnsafeBuffer spoof = buf(Packets.ipv4(ip(100, 64, 0, 1), ip(10, 1, 0, 1), 100));
+    UnsafeBuffer id = buf("web".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    long[] now = {0};
+    long bytes =
+        measure(
+            () -> {
+              secured.onDutyCycle(now[0] += 1000);
+              secured.onDatagram(alice, up, 0, up.capacity());
+              secured.onDatagram(bob, upBob, 0, upBob.capacity());
+              secured.onDatagram(bob, spoof, 0, spoof.capacity()); // alice's address
+              secured.onDatagram(connector, down, 0, down.capacity());
+              policy.check(true, bob.identity, id, 0, 3);
+            });
+    assertEquals(0, bytes, "bytes allocated over " + MEASURED + " rounds");
+    assertTrue(counters.get(Counter.DROP_INNER_ADDRESS_CONFLICT) >= MEASURED);
+    assertTrue(alice.sentCount >= MEASURED, "alice got her replies");
+    assertEquals(0, bob.sentCount, "bob never got alice's replies");
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ztna.server.policy.Policy;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -117,10 +118,18 @@ class RelayProperties {
       @ForAll @Size(max = 60) List<@Size(max = 80) byte[]> datagrams, @ForAll long seed) {
     Random random = new Random(seed);
     RelayCounters counters = new RelayCounters();
-    RelayApplication app = new RelayApplication(counters);
+    // Half the runs under an mtls policy: two allowed identities, one stranger, one anonymous.
+    boolean mtls = random.nextBoolean();
+    Policy policy =
+        mtls
+            ? Policy.builder().service("s", List.of("c", "x"), List.of("a", "x")).build()
+            : Policy.allowAll();
+    RelayApplication app = new RelayApplication(counters, policy);
+    String[] identities = {"c", "a", random.nextBoolean() ? "x" : "stranger", null};
     FakeConnection[] cs = new FakeConnection[4];
     for (int i = 0; i < cs.length; i++) {
       cs[i] = new FakeConnection();
+      cs[i].identity = identities[i];
       cs[i].maxDatagramPayload = 40 + random.nextInt(60);
     }
     byte[] agentReg = Packets.register(RegisterMessage.TYPE_AGENT, "s");
@@ -140,10 +149,14 @@ class RelayProperties {
       if (label.startsWith("drop_")
           || label.endsWith("_datagrams")
           || label.endsWith("_registered")
+          || label.startsWith("policy_") && c != RelayCounters.Counter.POLICY_RELOADS
           || c == RelayCounters.Counter.REGISTER_MALFORMED) {
         accounted += counters.get(c);
       }
     }
-    assertEquals(delivered + 2, accounted, counters.toString());
+    assertEquals(delivered + 2, accounted, "mtls=" + mtls + " " + counters);
+    if (!mtls) {
+      assertEquals(0, counters.get(RelayCounters.Counter.POLICY_IDENTITY_NOT_ALLOWED));
+    }
   }
 }

@@ -3,15 +3,18 @@ package dev.ztna.server.relay;
 import java.util.Arrays;
 
 /**
- * An open-addressing map from a 128-bit IPv6 address (two longs, most significant first) to the
- * Agent that owns it; linear probing with backward-shift deletion, so lookups, updates and removals
- * allocate nothing (only growth does).
+ * An open-addressing map from a 128-bit inner address (two longs, most significant first; an IPv4
+ * address is stored as {@code (0, address)} in its own table) to the Agent that owns it and when
+ * that Agent last sent from it. Linear probing with backward-shift deletion, so lookups, updates
+ * and removals allocate nothing (only growth does). Slot indices returned by {@link #find} are
+ * valid until the next {@link #put} or removal.
  */
-final class Ipv6AddressTable {
+final class InnerAddressTable {
   private static final int INITIAL_CAPACITY = 8;
 
   private long[] his = new long[INITIAL_CAPACITY];
   private long[] los = new long[INITIAL_CAPACITY];
+  private long[] lastUsed = new long[INITIAL_CAPACITY];
   private Registration[] values = new Registration[INITIAL_CAPACITY];
   private int mask = INITIAL_CAPACITY - 1;
   private int size;
@@ -20,23 +23,46 @@ final class Ipv6AddressTable {
     return size;
   }
 
-  Registration get(long hi, long lo) {
+  /** The slot holding the address, or -1. */
+  int find(long hi, long lo) {
     int i = slot(hi, lo);
-    Registration v;
-    while ((v = values[i]) != null) {
+    while (values[i] != null) {
       if (his[i] == hi && los[i] == lo) {
-        return v;
+        return i;
       }
       i = (i + 1) & mask;
     }
-    return null;
+    return -1;
   }
 
-  void put(long hi, long lo, Registration value) {
+  /** The owner in slot {@code i} (from {@link #find}). */
+  Registration ownerAt(int i) {
+    return values[i];
+  }
+
+  /** When the owner of slot {@code i} last sent from the address. */
+  long lastUsedAt(int i) {
+    return lastUsed[i];
+  }
+
+  /** Sets slot {@code i}'s owner and last use. */
+  void use(int i, Registration owner, long now) {
+    values[i] = owner;
+    lastUsed[i] = now;
+  }
+
+  Registration get(long hi, long lo) {
+    int i = find(hi, lo);
+    return i < 0 ? null : values[i];
+  }
+
+  /** Maps the address to {@code value}, last used {@code now} (replacing any owner). */
+  void put(long hi, long lo, Registration value, long now) {
     int i = slot(hi, lo);
     while (values[i] != null) {
       if (his[i] == hi && los[i] == lo) {
         values[i] = value;
+        lastUsed[i] = now;
         return;
       }
       i = (i + 1) & mask;
@@ -44,6 +70,7 @@ final class Ipv6AddressTable {
     his[i] = hi;
     los[i] = lo;
     values[i] = value;
+    lastUsed[i] = now;
     if (++size * 2 > values.length) {
       grow();
     }
@@ -51,19 +78,12 @@ final class Ipv6AddressTable {
 
   /** Removes the mapping if it maps to {@code owner}; returns whether it did. */
   boolean removeIfOwner(long hi, long lo, Registration owner) {
-    int i = slot(hi, lo);
-    Registration v;
-    while ((v = values[i]) != null) {
-      if (his[i] == hi && los[i] == lo) {
-        if (v != owner) {
-          return false;
-        }
-        deleteAt(i);
-        return true;
-      }
-      i = (i + 1) & mask;
+    int i = find(hi, lo);
+    if (i < 0 || values[i] != owner) {
+      return false;
     }
-    return false;
+    deleteAt(i);
+    return true;
   }
 
   private void deleteAt(int hole) {
@@ -77,6 +97,7 @@ final class Ipv6AddressTable {
       if (!stays) {
         his[hole] = his[i];
         los[hole] = los[i];
+        lastUsed[hole] = lastUsed[i];
         values[hole] = values[i];
         values[i] = null;
         hole = i;
@@ -88,16 +109,18 @@ final class Ipv6AddressTable {
   private void grow() {
     long[] oldHis = his;
     long[] oldLos = los;
+    long[] oldLastUsed = lastUsed;
     Registration[] oldValues = values;
     int capacity = oldValues.length * 2;
     his = new long[capacity];
     los = new long[capacity];
+    lastUsed = new long[capacity];
     values = new Registration[capacity];
     mask = capacity - 1;
     size = 0;
     for (int i = 0; i < oldValues.length; i++) {
       if (oldValues[i] != null) {
-        put(oldHis[i], oldLos[i], oldValues[i]);
+        put(oldHis[i], oldLos[i], oldValues[i], oldLastUsed[i]);
       }
     }
   }

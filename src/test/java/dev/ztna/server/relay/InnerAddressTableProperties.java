@@ -13,8 +13,11 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
-/** The open-addressing IPv6 table behaves like a HashMap under any sequence of operations. */
-class Ipv6AddressTableProperties {
+/**
+ * The open-addressing inner-address table behaves like a HashMap (owner and last-use time) under
+ * any sequence of operations.
+ */
+class InnerAddressTableProperties {
   /** One operation: kind 0 = put, 1 = remove if owner, 2 = get; small key space for collisions. */
   static final class Op {
     final int kind;
@@ -54,15 +57,19 @@ class Ipv6AddressTableProperties {
     for (int i = 0; i < owners.length; i++) {
       owners[i] = new Registration(Role.AGENT, service, new FakeConnection());
     }
-    Ipv6AddressTable table = new Ipv6AddressTable();
+    InnerAddressTable table = new InnerAddressTable();
     Map<List<Long>, Registration> model = new HashMap<>();
+    Map<List<Long>, Long> times = new HashMap<>();
+    long now = 0;
     for (Op op : ops) {
+      now++;
       List<Long> key = List.of(op.hi, op.lo);
       Registration owner = owners[op.owner];
       switch (op.kind) {
         case 0:
-          table.put(op.hi, op.lo, owner);
+          table.put(op.hi, op.lo, owner, now);
           model.put(key, owner);
+          times.put(key, now);
           break;
         case 1:
           boolean expected = model.get(key) == owner;
@@ -73,6 +80,12 @@ class Ipv6AddressTableProperties {
           break;
         default:
           assertSame(model.get(key), table.get(op.hi, op.lo), op.toString());
+          int slot = table.find(op.hi, op.lo);
+          assertEquals(model.containsKey(key), slot >= 0, op.toString());
+          if (slot >= 0) {
+            assertEquals(times.get(key), table.lastUsedAt(slot), op.toString());
+            assertSame(model.get(key), table.ownerAt(slot));
+          }
       }
       assertEquals(model.size(), table.size());
     }

@@ -33,6 +33,10 @@ final class AgentHarness implements AutoCloseable {
   final dev.ztna.server.conn.ConnectionConfig connectionConfig;
 
   AgentHarness(ServerConfig.RetryMode retry) throws IOException {
+    this(retry, Limits.DEFAULTS);
+  }
+
+  AgentHarness(ServerConfig.RetryMode retry, Limits limits) throws IOException {
     clock.update(1_763_000_000_000L);
     endpoint = UdpEndpoint.open(new InetSocketAddress("127.0.0.1", 0));
     ServerConfig config =
@@ -40,6 +44,7 @@ final class AgentHarness implements AutoCloseable {
             .listen(List.of(endpoint.localAddress()))
             .retryMode(retry)
             .idleKind(ServerConfig.IdleKind.BACKOFF)
+            .limits(limits)
             .build();
     byte[] secret = new byte[32];
     SecureRandom random = new SecureRandom();
@@ -60,9 +65,14 @@ final class AgentHarness implements AutoCloseable {
   }
 
   static DatagramChannel openClient() throws IOException {
+    return openClient("127.0.0.1");
+  }
+
+  /** A client channel bound to {@code ip} (any 127.0.0.0/8 address works on Linux loopback). */
+  static DatagramChannel openClient(String ip) throws IOException {
     DatagramChannel ch = DatagramChannel.open();
     ch.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
-    ch.bind(new InetSocketAddress("127.0.0.1", 0));
+    ch.bind(new InetSocketAddress(ip, 0));
     ch.configureBlocking(false);
     return ch;
   }

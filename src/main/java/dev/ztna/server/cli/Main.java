@@ -115,11 +115,12 @@ public final class Main implements Callable<Integer> {
 
   @Option(
       names = "--retry",
-      paramLabel = "always|never",
+      paramLabel = "always|under-load|never",
       defaultValue = "always",
       converter = RetryConverter.class,
       description =
-          "Stateless Retry (RFC 9000 section 8.1.2) for every new connection, or never"
+          "Stateless Retry (RFC 9000 section 8.1.2) for every new connection; under-load: only"
+              + " while more than 1000 handshakes are half-open; or never"
               + " (default: ${DEFAULT-VALUE}).")
   private ServerConfig.RetryMode retry;
 
@@ -590,8 +591,12 @@ public final class Main implements Callable<Integer> {
           return ServerConfig.RetryMode.ALWAYS;
         case "never":
           return ServerConfig.RetryMode.NEVER;
+        case "under-load":
+        case "under_load":
+          return ServerConfig.RetryMode.UNDER_LOAD;
         default:
-          throw new TypeConversionException("'" + value + "': expected always or never");
+          throw new TypeConversionException(
+              "'" + value + "': expected always, under-load or never");
       }
     }
   }

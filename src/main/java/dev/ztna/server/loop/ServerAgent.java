@@ -109,6 +109,8 @@ public final class ServerAgent
   private final RetryIntegrity retryIntegrity = new RetryIntegrity();
   private final PacketHeaderFlyweight header = new PacketHeaderFlyweight();
   private final PeerAddress peer = new PeerAddress();
+  private final AdmissionControl admission;
+  private final ConnectionRefusal refusal;
 
   private final ByteBuffer rxDirect = ByteBuffer.allocateDirect(MAX_DATAGRAM);
   private final byte[] rx = new byte[MAX_DATAGRAM];
@@ -172,6 +174,8 @@ public final class ServerAgent
     this.now = nanoClock.nanoTime();
     this.resetBudgetNanos = now;
     this.timers = new DeadlineTimerWheel(TimeUnit.NANOSECONDS, now, 1 << 20, 1024);
+    this.admission = new AdmissionControl(config.limits, counters);
+    this.refusal = new ConnectionRefusal(AdmissionControl.REASONS, rx, tx);
     this.useConnectedSockets =
         config.connectedSockets && this.endpoints[0].supportsConnectedSockets();
     try {
@@ -200,6 +204,15 @@ public final class ServerAgent
     shutdownRequested = true;
   }
 
+  /**
+   * Replaces the {@link Limits} (from any thread, e.g. a configuration reload): the loop applies
+   * them at the start of its next duty cycle. Existing connections are never closed by lower
+   * limits; the rates apply to their next DATAGRAM.
+   */
+  public void updateLimits(Limits limits) {
+    admission.request(limits);
+  }
+
   private void beginShutdown() {
     shuttingDown = true;
     LOG.info("draining {} connections", byQuic.size());
@@ -213,6 +226,7 @@ public final class ServerAgent
   @Override
   public int doWork() {
     int work = 0;
+    admission.startIteration();
     if (shutdownRequested && !shuttingDown) {
       beginShutdown();
       work++;
@@ -406,11 +420,11 @@ public final class ServerAgent
         counters.increment(Counter.DROP_INITIAL_DCID_TOO_SHORT);
         return;
       }
-      if (config.retryMode == ServerConfig.RetryMode.ALWAYS) {
+      if (retryFirst()) {
         sendRetry(endpoint, from);
       } else {
         System.arraycopy(rx, header.dcidOffset(), odcid, 0, header.dcidLength());
-        accept(endpoint, from, len, header.dcidLength(), false);
+        admit(endpoint, from, len, header.dcidLength(), false);
       }
       return;
     }
@@ -430,7 +444,7 @@ public final class ServerAgent
       case RetryTokens.VALID:
         counters.increment(Counter.TOKEN_VALID);
         System.arraycopy(rx, tokens.odcidOffset(), odcid, 0, tokens.odcidLength());
-        accept(endpoint, from, len, tokens.odcidLength(), true);
+        admit(endpoint, from, len, tokens.odcidLength(), true);
         break;
       case RetryTokens.ERR_EXPIRED:
         counters.increment(Counter.DROP_TOKEN_EXPIRED);
@@ -445,11 +459,65 @@ public final class ServerAgent
   }
 
   /**
+   * A client without a token gets a Retry first (no state before address validation) with {@code
+   * --retry always}, and with {@code under-load} while too many handshakes are half-open.
+   */
+  private boolean retryFirst() {
+    if (config.retryMode == ServerConfig.RetryMode.ALWAYS) {
+      return true;
+    }
+    if (config.retryMode == ServerConfig.RetryMode.UNDER_LOAD && admission.underLoad()) {
+      counters.increment(Counter.RETRY_UNDER_LOAD);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * The limits decide (after any Retry): accept, refuse with CONNECTION_REFUSED (RFC 9000 §5.2.2),
+   * or drop when this iteration's handshake budget is spent (the client retransmits).
+   */
+  private void admit(
+      UdpEndpoint endpoint, InetSocketAddress from, int len, int odcidLength, boolean retried) {
+    long source = SourceAddressCounts.key(peer);
+    int verdict = admission.check(source, from, now);
+    if (verdict == AdmissionControl.ADMIT) {
+      accept(endpoint, from, len, odcidLength, retried, source);
+    } else if (verdict != AdmissionControl.BUSY) {
+      sendRefusal(endpoint, from, len, verdict);
+    }
+  }
+
+  private void sendRefusal(UdpEndpoint endpoint, InetSocketAddress from, int len, int reason) {
+    if (!admission.allowRefusal(ConnectionRefusal.MAX_LENGTH, len, now)) {
+      return;
+    }
+    cids.next(newCid, 0);
+    int n =
+        refusal.write(
+            header.dcidOffset(),
+            header.dcidLength(),
+            header.scidOffset(),
+            header.scidLength(),
+            newCidView,
+            cids.length(),
+            reason);
+    if (n > 0 && send(endpoint, from, n)) {
+      counters.increment(Counter.CONNECTION_REFUSED_SENT);
+    }
+  }
+
+  /**
    * Creates a connection for a (validated or, with Retry off, unvalidated) Initial and feeds it the
    * datagram.
    */
   private void accept(
-      UdpEndpoint endpoint, InetSocketAddress from, int len, int odcidLength, boolean retried) {
+      UdpEndpoint endpoint,
+      InetSocketAddress from,
+      int len,
+      int odcidLength,
+      boolean retried,
+      long source) {
     ServerConnection sc = new ServerConnection(this, ++nextConnectionId, endpoint, now);
     accepting = sc;
     QuicConnection quic;
@@ -476,6 +544,9 @@ public final class ServerAgent
     }
     sc.quic = quic;
     byQuic.put(quic, sc);
+    sc.acceptedFrom = from;
+    admission.onAdmitted(sc, source);
+    scheduleHandshakeDeadline(sc);
     counters.increment(Counter.CONNECTIONS_ACCEPTED);
     connectSocket(sc, from);
     if (LOG.isDebugEnabled()) {
@@ -666,9 +737,28 @@ public final class ServerAgent
     sc.deadline = NO_DEADLINE;
   }
 
+  /** The handshake deadline (issue 9 §3), from the Initial that created the connection. */
+  private void scheduleHandshakeDeadline(ServerConnection sc) {
+    long ms = admission.limits().handshakeTimeoutMs;
+    if (ms > 0) {
+      sc.handshakeTimerId = timers.scheduleTimer(now + TimeUnit.MILLISECONDS.toNanos(ms));
+      timerOwners.put(sc.handshakeTimerId, sc);
+    }
+  }
+
+  private void cancelHandshakeDeadline(ServerConnection sc) {
+    if (sc.handshakeTimerId != -1) {
+      timers.cancelTimer(sc.handshakeTimerId);
+      timerOwners.remove(sc.handshakeTimerId);
+      sc.handshakeTimerId = -1;
+    }
+  }
+
   private void free(ServerConnection sc) {
     sc.freed = true;
     cancelTimer(sc);
+    cancelHandshakeDeadline(sc);
+    admission.onFreed(sc);
     closeConnectedSocket(sc);
     for (int i = 0; i < sc.routedCount; i++) {
       connections.remove(sc.routedKeys[i], sc);
@@ -729,6 +819,15 @@ public final class ServerAgent
       return true;
     }
     ServerConnection sc = timerOwners.remove(timerId);
+    if (sc != null && timerId == sc.handshakeTimerId) {
+      sc.handshakeTimerId = -1;
+      if (!sc.freed && sc.halfOpen) {
+        this.now = now;
+        admission.onHandshakeTimeout(sc, now);
+        free(sc);
+      }
+      return true;
+    }
     if (sc != null && !sc.freed) {
       sc.timerId = -1;
       sc.deadline = NO_DEADLINE;
@@ -772,13 +871,18 @@ public final class ServerAgent
   public void onEstablished(QuicConnection c) {
     ServerConnection sc = owner(c);
     counters.increment(Counter.HANDSHAKES_COMPLETED);
+    cancelHandshakeDeadline(sc);
+    admission.onEstablished(sc);
     LOG.info("{} established: peer {}, cipher suite {}", sc, c.peerAddress(), c.cipherSuite());
     application.onEstablished(sc);
   }
 
   @Override
   public void onDatagram(QuicConnection c, DirectBuffer data, int off, int len) {
-    application.onDatagram(owner(c), data, off, len);
+    ServerConnection sc = owner(c);
+    if (admission.allowDatagram(sc, len, now)) {
+      application.onDatagram(sc, data, off, len);
+    }
   }
 
   @Override
@@ -837,6 +941,11 @@ public final class ServerAgent
   /** How many CIDs are routed (each connection has one or more). */
   int routedConnectionIds() {
     return connections.size();
+  }
+
+  /** The admission bookkeeping (tests). */
+  AdmissionControl admission() {
+    return admission;
   }
 
   /** How many connections are live (accepted and not yet freed). */

@@ -14,7 +14,12 @@ public final class ServerConfig {
   /** When stateless Retry is used for new connections. */
   public enum RetryMode {
     ALWAYS,
-    NEVER
+    NEVER,
+    /**
+     * Retry only while more connections are half-open than {@link Limits#retryHalfOpenThreshold}
+     * (ZTNA-V1 §1).
+     */
+    UNDER_LOAD
   }
 
   /** The Agrona idle strategy of the duty-cycle thread. */
@@ -49,6 +54,9 @@ public final class ServerConfig {
    */
   public final boolean connectedSockets;
 
+  /** What one client may cost (issue 9 §3); replaceable at runtime, see {@link Limits}. */
+  public final Limits limits;
+
   private ServerConfig(Builder b) {
     this.listen = List.copyOf(b.listen);
     this.certFile = Objects.requireNonNull(b.certFile);
@@ -68,6 +76,7 @@ public final class ServerConfig {
     this.drainTimeout = Objects.requireNonNull(b.drainTimeout);
     this.statsInterval = Objects.requireNonNull(b.statsInterval);
     this.connectedSockets = b.connectedSockets;
+    this.limits = Objects.requireNonNull(b.limits);
     if (listen.isEmpty()) {
       throw new IllegalArgumentException("at least one listen address is required");
     }
@@ -105,6 +114,7 @@ public final class ServerConfig {
     private Duration drainTimeout = Duration.ofSeconds(3);
     private Duration statsInterval = Duration.ofSeconds(60);
     private boolean connectedSockets = true;
+    private Limits limits = Limits.DEFAULTS;
 
     private Builder() {}
 
@@ -195,6 +205,11 @@ public final class ServerConfig {
 
     public Builder connectedSockets(boolean v) {
       connectedSockets = v;
+      return this;
+    }
+
+    public Builder limits(Limits v) {
+      limits = v;
       return this;
     }
 

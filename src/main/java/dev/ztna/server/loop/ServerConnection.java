@@ -29,6 +29,16 @@ public final class ServerConnection implements ClientConnection {
 
   InetSocketAddress connectedPeer;
   private Object attachment;
+
+  /** Admission bookkeeping ({@link AdmissionControl}): the source it counts against, and state. */
+  long sourceKey;
+
+  boolean counted;
+  boolean halfOpen;
+  long handshakeTimerId = -1;
+  InetSocketAddress acceptedFrom;
+  final TokenBucket datagramBucket = new TokenBucket();
+  final TokenBucket byteBucket = new TokenBucket();
   long[] routedKeys = new long[8];
   int routedCount;
 

@@ -37,7 +37,18 @@ public final class ServerCounters extends CounterSet<ServerCounters.Counter> {
     DROP_SHUTTING_DOWN("drop_initial_shutting_down"),
     DROP_SEND_BUFFER_FULL("drop_send_buffer_full"),
     DROP_SEND_ERROR("drop_send_error"),
-    RECEIVE_ERRORS("receive_errors");
+    RECEIVE_ERRORS("receive_errors"),
+    REFUSED_MAX_CONNECTIONS("refused_max_connections"),
+    REFUSED_MAX_CONNECTIONS_PER_IP("refused_max_connections_per_ip"),
+    REFUSED_MAX_HALF_OPEN("refused_max_half_open"),
+    REFUSED_MAX_HALF_OPEN_PER_IP("refused_max_half_open_per_ip"),
+    CONNECTION_REFUSED_SENT("connection_refused_sent"),
+    DROP_CONNECTION_REFUSED_RATE("drop_connection_refused_rate_limited"),
+    DROP_HANDSHAKE_BUDGET("drop_handshake_budget"),
+    HANDSHAKE_TIMEOUTS("handshake_timeouts"),
+    DROP_RATE_LIMITED("drop_rate_limited"),
+    RETRY_UNDER_LOAD("retry_under_load"),
+    LIMITS_UPDATED("limits_updated");
 
     private final String label;
 

@@ -100,7 +100,7 @@ class MainTest {
     assertTrue(help.contains("[::1]:4433"), help);
     assertTrue(help.contains("certs/cert.pem"), help);
     assertTrue(help.contains("certs/key.pem"), help);
-    assertTrue(help.contains("always|never"), help);
+    assertTrue(help.contains("always|under-load|never"), help);
     assertTrue(help.contains("busy-spin|backoff"), help);
     assertTrue(help.contains("(default: 30000)"), help);
     assertTrue(help.contains("(default: 1350)"), help);
@@ -203,6 +203,13 @@ class MainTest {
     assertEquals(ServerConfig.RetryMode.NEVER, config.retryMode);
     assertEquals(ServerConfig.IdleKind.BUSY_SPIN, config.idleKind);
     assertEquals(20, config.cidLength);
+  }
+
+  @Test
+  void retryUnderLoad() throws Exception {
+    defaultCredentialsPresent();
+    assertEquals(0, run("--retry", "under-load"));
+    assertEquals(ServerConfig.RetryMode.UNDER_LOAD, config.retryMode);
   }
 
   @Test

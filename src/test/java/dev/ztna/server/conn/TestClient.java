@@ -173,6 +173,9 @@ final class TestClient {
   /** After a Retry: new DCID, Initial keys from it (RFC 9001 §5.2), ClientHello resent. */
   byte[] dcidAfterRetry;
 
+  /** The token of a Retry, sent in every later Initial (RFC 9000 §17.2.5.2); null: none. */
+  byte[] retryToken;
+
   void onRetry(byte[] retryScid) {
     dcid = retryScid.clone();
     dcidAfterRetry = retryScid.clone();
@@ -305,7 +308,20 @@ final class TestClient {
     if (space == INITIAL) {
       pnOff =
           PacketHeaderWriter.writeInitial(
-              b, start, 1, dc, 0, dcid.length, sc, 0, scid.length, null, 0, 0, pn, pnLen);
+              b,
+              start,
+              1,
+              dc,
+              0,
+              dcid.length,
+              sc,
+              0,
+              scid.length,
+              retryToken == null ? null : new UnsafeBuffer(retryToken),
+              0,
+              retryToken == null ? 0 : retryToken.length,
+              pn,
+              pnLen);
     } else if (space == HANDSHAKE) {
       pnOff =
           PacketHeaderWriter.writeHandshake(

@@ -33,7 +33,11 @@ final class AgentHarness implements AutoCloseable {
   final dev.ztna.server.conn.ConnectionConfig connectionConfig;
 
   AgentHarness(ServerConfig.RetryMode retry) throws IOException {
-    this(retry, null);
+    this(retry, null, Limits.DEFAULTS);
+  }
+
+  AgentHarness(ServerConfig.RetryMode retry, Limits limits) throws IOException {
+    this(retry, null, limits);
   }
 
   /**
@@ -41,6 +45,10 @@ final class AgentHarness implements AutoCloseable {
    *     every secret, CID, handshake random and unused bit follows from it (fuzz reproducibility)
    */
   AgentHarness(ServerConfig.RetryMode retry, Long seed) throws IOException {
+    this(retry, seed, Limits.DEFAULTS);
+  }
+
+  AgentHarness(ServerConfig.RetryMode retry, Long seed, Limits limits) throws IOException {
     clock.update(1_763_000_000_000L);
     endpoint = UdpEndpoint.open(new InetSocketAddress("127.0.0.1", 0));
     ServerConfig config =
@@ -48,6 +56,7 @@ final class AgentHarness implements AutoCloseable {
             .listen(List.of(endpoint.localAddress()))
             .retryMode(retry)
             .idleKind(ServerConfig.IdleKind.BACKOFF)
+            .limits(limits)
             .build();
     byte[] secret = new byte[32];
     SecureRandom random = seed == null ? new SecureRandom() : seeded(seed);
@@ -97,9 +106,14 @@ final class AgentHarness implements AutoCloseable {
   }
 
   static DatagramChannel openClient() throws IOException {
+    return openClient("127.0.0.1");
+  }
+
+  /** A client channel bound to {@code ip} (any 127.0.0.0/8 address works on Linux loopback). */
+  static DatagramChannel openClient(String ip) throws IOException {
     DatagramChannel ch = DatagramChannel.open();
     ch.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
-    ch.bind(new InetSocketAddress("127.0.0.1", 0));
+    ch.bind(new InetSocketAddress(ip, 0));
     ch.configureBlocking(false);
     return ch;
   }

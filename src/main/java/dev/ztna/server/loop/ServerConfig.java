@@ -49,6 +49,9 @@ public final class ServerConfig {
    */
   public final boolean connectedSockets;
 
+  /** The CPU core the loop thread pins itself to ({@link LoopAffinity}), or -1 for none. */
+  public final int loopCpu;
+
   private ServerConfig(Builder b) {
     this.listen = List.copyOf(b.listen);
     this.certFile = Objects.requireNonNull(b.certFile);
@@ -68,6 +71,7 @@ public final class ServerConfig {
     this.drainTimeout = Objects.requireNonNull(b.drainTimeout);
     this.statsInterval = Objects.requireNonNull(b.statsInterval);
     this.connectedSockets = b.connectedSockets;
+    this.loopCpu = b.loopCpu;
     if (listen.isEmpty()) {
       throw new IllegalArgumentException("at least one listen address is required");
     }
@@ -105,6 +109,7 @@ public final class ServerConfig {
     private Duration drainTimeout = Duration.ofSeconds(3);
     private Duration statsInterval = Duration.ofSeconds(60);
     private boolean connectedSockets = true;
+    private int loopCpu = -1;
 
     private Builder() {}
 
@@ -195,6 +200,11 @@ public final class ServerConfig {
 
     public Builder connectedSockets(boolean v) {
       connectedSockets = v;
+      return this;
+    }
+
+    public Builder loopCpu(int v) {
+      loopCpu = v;
       return this;
     }
 

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ztna.server.certs.ServerCredentials;
 import dev.ztna.server.certs.ServerCredentials.KeyType;
+import dev.ztna.server.config.ServerSettings;
 import dev.ztna.server.loop.ServerConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -36,6 +37,7 @@ class MainTest {
 
   private final StringWriter out = new StringWriter();
   private final StringWriter err = new StringWriter();
+  private ServerSettings settings;
   private ServerConfig config;
   private ServerCredentials credentials;
   private int launches;
@@ -49,7 +51,8 @@ class MainTest {
   private int run(String... args) {
     return runWith(
         (c, cr) -> {
-          config = c;
+          settings = c;
+          config = c.server;
           credentials = cr;
           launches++;
           return 0;
@@ -336,7 +339,7 @@ class MainTest {
   void outOfRangeMessageNamesTheProblem() throws Exception {
     defaultCredentialsPresent();
     assertEquals(2, run("--cid-length", "3"));
-    assertTrue(err.toString().contains("cid length must be 4..20, got 3"), err.toString());
+    assertTrue(err.toString().contains("--cid-length must be 4..20, got 3"), err.toString());
     err.getBuffer().setLength(0);
     assertEquals(2, run("--max-datagram-queue", "0"));
     assertTrue(err.toString().contains("--max-datagram-queue must be 1.."), err.toString());

@@ -1,6 +1,7 @@
 package dev.ztna.server.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.POJONode;
 import java.math.BigInteger;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -65,8 +66,10 @@ public interface ValueType<T> {
 
   /** An IllegalArgumentException for a value of the wrong TOML type. */
   static IllegalArgumentException wrongType(ValueType<?> type, JsonNode node) {
+    // A date/time is a POJO node whose toString() would need Jackson's Java-time module.
+    String text = node.isPojo() ? String.valueOf(((POJONode) node).getPojo()) : node.toString();
     return new IllegalArgumentException(
-        "must be " + type.expected() + ", got " + tomlType(node) + " (" + node + ")");
+        "must be " + type.expected() + ", got " + tomlType(node) + " (" + text + ")");
   }
 
   /** An integer in {@code min..max}. */

@@ -549,8 +549,8 @@ public final class ServerAgent
     scheduleHandshakeDeadline(sc);
     counters.increment(Counter.CONNECTIONS_ACCEPTED);
     connectSocket(sc, from);
-    if (LOG.isDebugEnabled()) {
-      LOG.debug("{} accepted from {} (retry {})", sc, from, retried);
+    if (LOG.isInfoEnabled()) {
+      LOG.info("{} accepted from {} (retry {})", sc, from, retried);
     }
     try {
       quic.onDatagram(rx, 0, len, from, now);

@@ -56,6 +56,8 @@ public final class ServerConfig {
 
   /** What one client may cost (issue 9 §3); replaceable at runtime, see {@link Limits}. */
   public final Limits limits;
+  /** The CPU core the loop thread pins itself to ({@link LoopAffinity}), or -1 for none. */
+  public final int loopCpu;
 
   private ServerConfig(Builder b) {
     this.listen = List.copyOf(b.listen);
@@ -77,6 +79,7 @@ public final class ServerConfig {
     this.statsInterval = Objects.requireNonNull(b.statsInterval);
     this.connectedSockets = b.connectedSockets;
     this.limits = Objects.requireNonNull(b.limits);
+    this.loopCpu = b.loopCpu;
     if (listen.isEmpty()) {
       throw new IllegalArgumentException("at least one listen address is required");
     }
@@ -115,6 +118,7 @@ public final class ServerConfig {
     private Duration statsInterval = Duration.ofSeconds(60);
     private boolean connectedSockets = true;
     private Limits limits = Limits.DEFAULTS;
+    private int loopCpu = -1;
 
     private Builder() {}
 
@@ -210,6 +214,11 @@ public final class ServerConfig {
 
     public Builder limits(Limits v) {
       limits = v;
+      return this;
+    }
+
+    public Builder loopCpu(int v) {
+      loopCpu = v;
       return this;
     }
 

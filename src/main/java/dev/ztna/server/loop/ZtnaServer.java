@@ -88,7 +88,10 @@ public final class ZtnaServer implements AutoCloseable {
     AgentRunner runner =
         new AgentRunner(
             idleStrategy(config.idleKind), t -> LOG.error("server loop error", t), null, agent);
-    Thread loopThread = AgentRunner.startOnThread(runner);
+    Thread loopThread =
+        config.loopCpu < 0
+            ? AgentRunner.startOnThread(runner)
+            : AgentRunner.startOnThread(runner, LoopAffinity.pinningThreadFactory(config.loopCpu));
     LOG.info(
         "listening on {} (retry {}, idle strategy {}, cid length {})",
         local,

@@ -10,6 +10,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ztna.server.certs.ServerCredentials;
 import dev.ztna.server.certs.ServerCredentials.KeyType;
+import dev.ztna.server.config.AuthMode;
+import dev.ztna.server.config.Origin;
+import dev.ztna.server.config.RetryPolicy;
+import dev.ztna.server.config.ServerSettings;
+import dev.ztna.server.config.ServicePolicy;
+import dev.ztna.server.config.Setting;
+import dev.ztna.server.config.Settings;
+import dev.ztna.server.logging.LogFormat;
+import dev.ztna.server.logging.LogLevel;
 import dev.ztna.server.loop.ServerConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -36,6 +45,7 @@ class MainTest {
 
   private final StringWriter out = new StringWriter();
   private final StringWriter err = new StringWriter();
+  private ServerSettings settings;
   private ServerConfig config;
   private ServerCredentials credentials;
   private int launches;
@@ -49,7 +59,8 @@ class MainTest {
   private int run(String... args) {
     return runWith(
         (c, cr) -> {
-          config = c;
+          settings = c;
+          config = c.server;
           credentials = cr;
           launches++;
           return 0;
@@ -343,7 +354,7 @@ class MainTest {
   void outOfRangeMessageNamesTheProblem() throws Exception {
     defaultCredentialsPresent();
     assertEquals(2, run("--cid-length", "3"));
-    assertTrue(err.toString().contains("cid length must be 4..20, got 3"), err.toString());
+    assertTrue(err.toString().contains("--cid-length must be 4..20, got 3"), err.toString());
     err.getBuffer().setLength(0);
     assertEquals(2, run("--max-datagram-queue", "0"));
     assertTrue(err.toString().contains("--max-datagram-queue must be 1.."), err.toString());
@@ -483,5 +494,272 @@ class MainTest {
             });
     assertEquals(1, code);
     assertTrue(err.toString().contains("cannot bind"), err.toString());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // configuration file
+
+  private Path configFile(String toml) throws Exception {
+    Path f = tmp.resolve("server.toml");
+    Files.writeString(f, toml);
+    return f;
+  }
+
+  @Test
+  void configFileSetsValuesAndFlagsOverrideIt() throws Exception {
+    defaultCredentialsPresent();
+    Path f =
+        configFile(
+            "listen = [\"127.0.0.1:5000\", \"[::1]:5001\"]\n"
+                + "retry = \"never\"\n"
+                + "cid_length = 12\n"
+                + "idle_timeout_ms = 5000\n"
+                + "[log]\nformat = \"text\"\n"
+                + "[limits]\nmax_connections = 42\nmax_half_open_per_ip = 0\n");
+    assertEquals(0, run("--config", f.toString(), "--cid-length", "16"), err.toString());
+    assertEquals(
+        List.of("127.0.0.1:5000", "[::1]:5001"), Main.describe(config.listen), "from the file");
+    assertEquals(ServerConfig.RetryMode.NEVER, config.retryMode);
+    assertEquals(16, config.cidLength, "the flag overrides the file");
+    assertEquals(5000, config.idleTimeoutMs);
+    assertEquals(1350, config.maxUdpPayloadSize, "neither: the default");
+    assertEquals(42, settings.limits.maxConnections);
+    assertEquals(0, settings.limits.maxHalfOpenPerIp);
+    assertEquals(1000, settings.limits.maxConnectionsPerIp);
+    assertEquals(Origin.FILE, settings.values.entry(Settings.RETRY).origin);
+    assertEquals(Origin.FLAG, settings.values.entry(Settings.CID_LENGTH).origin);
+    assertEquals(Origin.DEFAULT, settings.values.entry(Settings.MAX_UDP_PAYLOAD).origin);
+    // A flag for a repeatable option replaces the file's whole list.
+    assertEquals(0, run("--config", f.toString(), "--listen", "127.0.0.1:6000"), err.toString());
+    assertEquals(List.of("127.0.0.1:6000"), Main.describe(config.listen));
+  }
+
+  @Test
+  void everyFlagHasAConfigKeyAndTheExampleFileHoldsTheDefaults() throws Exception {
+    defaultCredentialsPresent();
+    Path example = Path.of("config", "intermediate-server.toml");
+    assertEquals(0, run("--config", example.toString(), "--check-config"), err.toString());
+    String effective = out.toString();
+    for (Setting<?> s : Settings.ALL) {
+      String name = s.key.substring(s.key.indexOf('.') + 1);
+      if (s.defaultValue != null) {
+        assertTrue(effective.contains(name + " = "), name + " missing:\n" + effective);
+      }
+    }
+    assertNull(settings, "--check-config does not launch");
+    // Every value in the example is at its default (cert/key relative to the working directory).
+    assertEquals(0, run("--config", example.toString()), err.toString());
+    for (Setting<?> s : Settings.ALL) {
+      if (s != Settings.CERT && s != Settings.KEY) {
+        assertEquals(s.defaultValue, settings.values.get(s), s.key);
+      }
+    }
+    assertEquals(AuthMode.NONE, settings.auth.mode);
+  }
+
+  @Test
+  void unknownKeyIsExitTwoNamingTheKey() throws Exception {
+    defaultCredentialsPresent();
+    Path f = configFile("cid_length = 8\n[limits]\nmax_conections = 5\n");
+    assertEquals(2, run("--config", f.toString()));
+    assertTrue(err.toString().contains("unknown key 'limits.max_conections'"), err.toString());
+    assertTrue(err.toString().contains(f.toString()), err.toString());
+    err.getBuffer().setLength(0);
+    assertEquals(2, run("--config", configFile("[nosuchtable]\nx = 1\n").toString()));
+    assertTrue(err.toString().contains("unknown key 'nosuchtable'"), err.toString());
+    assertEquals(0, launches);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "cid_length = \"8\"|'cid_length' must be an integer 4..20, got a string",
+        "listen = \"0.0.0.0:4433\"|'listen' must be an array",
+        "retry = true|'retry' must be one of always, never, under-load, got a boolean",
+        "idle_timeout_ms = 1.5|'idle_timeout_ms' must be an integer",
+        "cert = 1979-05-27|'cert' must be a path string, got a date/time",
+        "limits = 5|'limits' must be a table",
+        "[log]\nlevel = \"loud\"|'log.level' must be one of trace, debug, info, warn, error",
+        "[limits]\nmax_connections = [1]|'limits.max_connections' must be an integer"
+      })
+  void wrongTypeIsExitTwoNamingTheKey(String testCase) throws Exception {
+    defaultCredentialsPresent();
+    String[] parts = testCase.split("\\|");
+    assertEquals(2, run("--config", configFile(parts[0]).toString()), parts[0]);
+    assertTrue(err.toString().contains(parts[1]), err.toString());
+    assertEquals(0, launches);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "cid_length = 3|'cid_length' must be 4..20, got 3",
+        "max_udp_payload = 65528|'max_udp_payload' must be 1200..65527, got 65528",
+        "initial_max_data = 4611686018427387904|'initial_max_data' must be 0..4611686018427387903",
+        "idle_timeout_ms = 99999999999999999999999|'idle_timeout_ms' must be 0..",
+        "[limits]\nmax_connections = -1|'limits.max_connections' must be 0..2147483647, got -1",
+        "[limits]\nhandshake_timeout_ms = 0|'limits.handshake_timeout_ms' must be 1..",
+        "listen = []|'listen' must list at least one address",
+        "listen = [\"1.2.3.4:1\", \"1.2.3.4:1\"]|'listen' 1.2.3.4:1 is given more than once",
+        "listen = [\"256.0.0.1:1\"]|'listen' '256.0.0.1:1': '256.0.0.1' is not an IPv4 address"
+      })
+  void outOfRangeIsExitTwoNamingTheKey(String testCase) throws Exception {
+    defaultCredentialsPresent();
+    String[] parts = testCase.split("\\|");
+    assertEquals(2, run("--config", configFile(parts[0]).toString()), parts[0]);
+    assertTrue(err.toString().contains(parts[1]), err.toString());
+    assertEquals(0, launches);
+  }
+
+  @Test
+  void syntaxErrorsNameTheLine() throws Exception {
+    defaultCredentialsPresent();
+    assertEquals(2, run("--config", configFile("cid_length = 8\nretry = \n").toString()));
+    assertTrue(err.toString().contains("line 2"), err.toString());
+    err.getBuffer().setLength(0);
+    assertEquals(2, run("--config", configFile("cid_length = 8\ncid_length = 9\n").toString()));
+    assertTrue(err.toString().contains(", line "), err.toString());
+    assertTrue(err.toString().contains("Duplicate key"), err.toString());
+    err.getBuffer().setLength(0);
+    assertEquals(2, run("--config", tmp.resolve("missing.toml").toString()));
+    assertTrue(err.toString().contains("does not exist"), err.toString());
+    assertEquals(0, launches);
+  }
+
+  @Test
+  void checkConfigPrintsEveryValueWithItsOriginAndDoesNotLaunch() throws Exception {
+    Path f = configFile("retry = \"never\"\n[limits]\nmax_connections = 7\n");
+    assertEquals(0, run("--config", f.toString(), "--check-config", "--cid-length", "10"));
+    String printed = out.toString();
+    assertTrue(printed.contains("retry = \"never\"  # file " + f), printed);
+    assertTrue(printed.contains("cid_length = 10  # flag"), printed);
+    assertTrue(printed.contains("max_udp_payload = 1350  # default"), printed);
+    assertTrue(printed.contains("[limits]\nmax_connections = 7  # file " + f), printed);
+    assertTrue(printed.contains("listen = [\"0.0.0.0:4433\"]  # default"), printed);
+    assertTrue(printed.contains("# configuration is valid"), printed);
+    assertTrue(printed.contains("development certificate"), printed);
+    assertEquals(0, launches);
+    assertFalse(Files.exists(tmp.resolve("certs")), "--check-config generates nothing");
+
+    // The printed configuration is itself a valid configuration file with the same values (its
+    // cert and key are explicit there, so they must exist).
+    defaultCredentialsPresent();
+    Path again = tmp.resolve("again.toml");
+    Files.writeString(again, printed);
+    out.getBuffer().setLength(0);
+    assertEquals(0, run("--config", again.toString(), "--check-config"), err.toString());
+    assertTrue(out.toString().contains("cid_length = 10  # file"), out.toString());
+
+    out.getBuffer().setLength(0);
+    assertEquals(2, run("--config", configFile("cid_length = 2\n").toString(), "--check-config"));
+    assertTrue(err.toString().contains("'cid_length' must be 4..20"), err.toString());
+    assertEquals("", out.toString());
+  }
+
+  @Test
+  void servicesAuthAndPolicyFile() throws Exception {
+    defaultCredentialsPresent();
+    Path ca = tmp.resolve("clients-ca.pem");
+    rsa.writePem(ca, tmp.resolve("unused-key.pem"));
+    String services =
+        "[[service]]\nid = \"db.internal\"\n"
+            + "connectors = [\"spiffe://corp.example/connector/db\"]\n"
+            + "agents = [\"spiffe://corp.example/user/*\", \"spiffe://corp.example/ops/**\"]\n"
+            + "[[service]]\nid = \"wiki\"\nconnectors = []\n";
+    Path f = configFile("[auth]\nmode = \"mtls\"\nclient_ca = \"" + ca + "\"\n" + services);
+    assertEquals(0, run("--config", f.toString()), err.toString());
+    assertEquals(AuthMode.MTLS, settings.auth.mode);
+    assertEquals(ca, settings.auth.clientCa);
+    assertEquals(2, settings.services.size());
+    ServicePolicy db = settings.services.get(0);
+    assertEquals("db.internal", db.id);
+    assertEquals(List.of("spiffe://corp.example/connector/db"), db.connectors);
+    assertEquals(
+        List.of("spiffe://corp.example/user/*", "spiffe://corp.example/ops/**"), db.agents);
+    assertEquals(List.of(), settings.services.get(1).agents);
+
+    // The same services from --policy.
+    Path policy = tmp.resolve("policy.toml");
+    Files.writeString(policy, services);
+    assertEquals(0, run("--policy", policy.toString()), err.toString());
+    assertEquals(2, settings.services.size());
+    assertEquals(policy, settings.servicesFile);
+    // Both: an error rather than a guess.
+    assertEquals(2, run("--config", f.toString(), "--policy", policy.toString()));
+    assertTrue(err.toString().contains("both"), err.toString());
+    // The example policy is valid.
+    assertEquals(0, run("--policy", "config/policy.example.toml"), err.toString());
+    assertFalse(settings.services.isEmpty());
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "[auth]\nmode = \"mtls\"|'auth.client_ca' is required",
+        "[auth]\nclient_ca = \"/no/such/ca.pem\"|'/no/such/ca.pem' does not exist",
+        "[[service]]\nconnectors = []|'service[0].id' is missing",
+        "[[service]]\nid = \"\"|'service[0].id' must be 1..255 UTF-8 bytes, got 0",
+        "[[service]]\nid = \"a\"\n[[service]]\nid = \"a\"|'service[1].id': service 'a' is"
+            + " already listed",
+        "[[service]]\nid = \"a\"\nagents = [\"spiffe://x/u*\"]|'service[0].agents[0]'",
+        "[[service]]\nid = \"a\"\nagents = [\"spiffe://x/**/y\"]|'service[0].agents[0]'",
+        "[[service]]\nid = \"a\"\nagents = \"x\"|'service[0].agents' must be an array",
+        "[[service]]\nid = \"a\"\nowner = \"x\"|unknown key 'service[0].owner'",
+        "service = 3|'service' must be an array of tables"
+      })
+  void badAuthAndServicesAreExitTwoNamingTheKey(String testCase) throws Exception {
+    defaultCredentialsPresent();
+    String[] parts = testCase.split("\\|");
+    assertEquals(2, run("--config", configFile(parts[0]).toString()), parts[0]);
+    assertTrue(err.toString().contains(parts[1]), err.toString());
+    assertEquals(0, launches);
+  }
+
+  @Test
+  void serviceIdLengthCountsUtf8Bytes() throws Exception {
+    defaultCredentialsPresent();
+    String id255 = "\u00e9".repeat(127) + "x"; // 2 * 127 + 1 = 255 bytes
+    assertEquals(
+        0,
+        run("--config", configFile("[[service]]\nid = \"" + id255 + "\"\n").toString()),
+        err.toString());
+    assertEquals(id255, settings.services.get(0).id);
+    assertEquals(
+        2, run("--config", configFile("[[service]]\nid = \"" + id255 + "x\"\n").toString()));
+    assertTrue(err.toString().contains("got 256"), err.toString());
+  }
+
+  @Test
+  void policyFileHoldsOnlyServices() throws Exception {
+    defaultCredentialsPresent();
+    Path policy = tmp.resolve("policy.toml");
+    Files.writeString(policy, "cid_length = 8\n");
+    assertEquals(2, run("--policy", policy.toString()));
+    assertTrue(err.toString().contains("unknown key 'cid_length'"), err.toString());
+  }
+
+  @Test
+  void newFlagsAreParsed() throws Exception {
+    defaultCredentialsPresent();
+    assertEquals(0, run("--log-level", "DEBUG", "--log-format", "json", "--retry", "under-load"));
+    assertEquals(LogLevel.DEBUG, settings.logLevel);
+    assertEquals(LogFormat.JSON, settings.logFormat);
+    assertEquals(RetryPolicy.UNDER_LOAD, settings.retry);
+    assertEquals(ServerConfig.RetryMode.ALWAYS, config.retryMode, "under-load Retries for now");
+    assertEquals(2, run("--log-format", "xml"));
+    assertTrue(err.toString().contains("--log-format must be one of text, json"), err.toString());
+    assertEquals(2, run("--cpu", "4096"));
+    assertEquals(-1, (int) Settings.CPU.defaultValue);
+  }
+
+  @Test
+  void cpuOutsideTheProcessCpuSetIsExitTwo() throws Exception {
+    defaultCredentialsPresent();
+    assertEquals(2, run("--cpu", "4095"));
+    assertTrue(err.toString().contains("--cpu "), err.toString());
+    assertTrue(err.toString().contains("4095"), err.toString());
+    assertEquals(0, launches);
+    assertEquals(0, run("--cpu", "0"), err.toString());
+    assertEquals(0, config.loopCpu);
   }
 }

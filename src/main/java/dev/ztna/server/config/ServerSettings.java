@@ -1,0 +1,221 @@
+package dev.ztna.server.config;
+
+import dev.ztna.server.logging.LogFormat;
+import dev.ztna.server.logging.LogLevel;
+import dev.ztna.server.loop.ServerConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The effective configuration, immutable: the loop's {@link ServerConfig} plus authentication, the
+ * service policy, the limits, logging and CPU pinning, each value with its origin ({@link
+ * #values}). Built by {@link ConfigLoader}; a SIGHUP reload publishes a new instance.
+ */
+public final class ServerSettings {
+  /** The loader that built this snapshot (a reload calls it again). */
+  public final ConfigLoader source;
+
+  /** Every setting's value and origin. */
+  public final ConfigValues values;
+
+  /**
+   * The loop's configuration. {@code retry = "under-load"} maps to ALWAYS here (see {@link
+   * #retry}).
+   */
+  public final ServerConfig server;
+
+  public final AuthSettings auth;
+
+  /** The {@code [[service]]} tables (empty when none are configured). */
+  public final List<ServicePolicy> services;
+
+  /** {@link Origin#FILE} when services were configured, else {@link Origin#DEFAULT}. */
+  public final Origin servicesOrigin;
+
+  /** The file the services came from, or {@code null}. */
+  public final Path servicesFile;
+
+  public final LimitsSettings limits;
+
+  /** The configured retry policy (ServerConfig only knows always and never). */
+  public final RetryPolicy retry;
+
+  public final LogLevel logLevel;
+  public final LogFormat logFormat;
+
+  /** The core to pin the loop thread to, or -1. */
+  public final int cpu;
+
+  ServerSettings(
+      ConfigLoader source,
+      ConfigValues values,
+      List<ServicePolicy> services,
+      Origin servicesOrigin,
+      Path servicesFile) {
+    this.source = source;
+    this.values = values;
+    this.services = List.copyOf(services);
+    this.servicesOrigin = servicesOrigin;
+    this.servicesFile = servicesFile;
+    this.auth =
+        new AuthSettings(values.get(Settings.AUTH_MODE), values.get(Settings.AUTH_CLIENT_CA));
+    this.limits = new LimitsSettings(values);
+    this.retry = values.get(Settings.RETRY);
+    this.logLevel = values.get(Settings.LOG_LEVEL);
+    this.logFormat = values.get(Settings.LOG_FORMAT);
+    this.cpu = values.get(Settings.CPU);
+    try {
+      this.server =
+          ServerConfig.builder()
+              .listen(values.get(Settings.LISTEN))
+              .certFile(values.get(Settings.CERT))
+              .keyFile(values.get(Settings.KEY))
+              // Until the loop implements under-load, it Retries always: the safe side.
+              .retryMode(
+                  retry == RetryPolicy.NEVER
+                      ? ServerConfig.RetryMode.NEVER
+                      : ServerConfig.RetryMode.ALWAYS)
+              .idleKind(values.get(Settings.IDLE_STRATEGY))
+              .idleTimeoutMs(values.get(Settings.IDLE_TIMEOUT_MS))
+              .maxUdpPayloadSize(values.get(Settings.MAX_UDP_PAYLOAD))
+              .maxDatagramFrameSize(values.get(Settings.MAX_DATAGRAM_FRAME_SIZE))
+              .maxDatagramQueue(values.get(Settings.MAX_DATAGRAM_QUEUE))
+              .cidLength(values.get(Settings.CID_LENGTH))
+              .tokenLifetime(Duration.ofMillis(values.get(Settings.TOKEN_LIFETIME_MS)))
+              .initialMaxData(values.get(Settings.INITIAL_MAX_DATA))
+              .initialMaxStreamData(values.get(Settings.INITIAL_MAX_STREAM_DATA))
+              .initialMaxStreamsBidi(values.get(Settings.INITIAL_MAX_STREAMS_BIDI))
+              .initialMaxStreamsUni(values.get(Settings.INITIAL_MAX_STREAMS_UNI))
+              .drainTimeout(Duration.ofMillis(values.get(Settings.DRAIN_TIMEOUT_MS)))
+              .statsInterval(Duration.ofMillis(values.get(Settings.STATS_INTERVAL_MS)))
+              .loopCpu(cpu)
+              .build();
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("invalid configuration: " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether {@code setting} was given in a file or by a flag (not left at its default). */
+  public boolean isGiven(Setting<?> setting) {
+    return values.entry(setting).origin != Origin.DEFAULT;
+  }
+
+  /**
+   * The effective configuration as TOML, each value followed by its origin ({@code # default},
+   * {@code # file PATH}, {@code # flag}); what {@code --check-config} prints. The output is itself
+   * a valid configuration file.
+   */
+  public String describe() {
+    StringBuilder sb = new StringBuilder();
+    sb.append("# effective configuration; each value is followed by where it came from\n");
+    Map<String, List<Setting<?>>> tables = new LinkedHashMap<>();
+    for (Setting<?> s : Settings.ALL) {
+      int dot = s.key.indexOf('.');
+      tables.computeIfAbsent(dot < 0 ? "" : s.key.substring(0, dot), k -> new ArrayList<>()).add(s);
+    }
+    for (Map.Entry<String, List<Setting<?>>> t : tables.entrySet()) {
+      if (!t.getKey().isEmpty()) {
+        sb.append('\n').append('[').append(t.getKey()).append("]\n");
+      }
+      for (Setting<?> s : t.getValue()) {
+        String name = s.key.substring(s.key.indexOf('.') + 1);
+        ConfigValues.Entry e = values.entry(s);
+        String line =
+            e.value == null ? "# " + name + " is unset" : name + " = " + render(s, e.value);
+        sb.append(line).append("  # ").append(e.describeOrigin()).append('\n');
+      }
+    }
+    sb.append('\n');
+    if (services.isEmpty()) {
+      sb.append("# no [[service]] tables  # default\n");
+    }
+    for (ServicePolicy p : services) {
+      sb.append("[[service]]  # file ").append(servicesFile).append('\n');
+      sb.append("id = ").append(ValueType.quote(p.id)).append('\n');
+      sb.append("connectors = ").append(quoteAll(p.connectors)).append('\n');
+      sb.append("agents = ").append(quoteAll(p.agents)).append('\n');
+    }
+    return sb.toString();
+  }
+
+  /**
+   * What differs from {@code newer}, one readable line per key ({@code key: old -> new}) and per
+   * service added, removed or changed.
+   */
+  public List<String> changesTo(ServerSettings newer) {
+    List<String> out = new ArrayList<>();
+    for (Setting<?> s : Settings.ALL) {
+      Object a = values.get(s);
+      Object b = newer.values.get(s);
+      if (!Objects.equals(a, b)) {
+        out.add(s.key + ": " + renderOrUnset(s, a) + " -> " + renderOrUnset(s, b));
+      }
+    }
+    Map<String, ServicePolicy> before = byId(services);
+    Map<String, ServicePolicy> after = byId(newer.services);
+    for (ServicePolicy p : services) {
+      ServicePolicy q = after.get(p.id);
+      if (q == null) {
+        out.add("service '" + p.id + "' removed");
+      } else if (!q.equals(p)) {
+        out.add(
+            "service '"
+                + p.id
+                + "': connectors "
+                + p.connectors
+                + " agents "
+                + p.agents
+                + " -> connectors "
+                + q.connectors
+                + " agents "
+                + q.agents);
+      }
+    }
+    for (ServicePolicy q : newer.services) {
+      if (!before.containsKey(q.id)) {
+        out.add("service '" + q.id + "' added: connectors " + q.connectors + " agents " + q.agents);
+      }
+    }
+    return out;
+  }
+
+  /** A copy holding {@code setting}'s value (and origin) from {@code from}. */
+  ServerSettings keeping(Setting<?> setting, ServerSettings from) {
+    return new ServerSettings(
+        source,
+        values.with(setting, from.values.entry(setting)),
+        services,
+        servicesOrigin,
+        servicesFile);
+  }
+
+  private static Map<String, ServicePolicy> byId(List<ServicePolicy> list) {
+    Map<String, ServicePolicy> m = new LinkedHashMap<>();
+    for (ServicePolicy p : list) {
+      m.put(p.id, p);
+    }
+    return m;
+  }
+
+  private static String quoteAll(List<String> list) {
+    List<String> q = new ArrayList<>();
+    for (String s : list) {
+      q.add(ValueType.quote(s));
+    }
+    return "[" + String.join(", ", q) + "]";
+  }
+
+  private static String renderOrUnset(Setting<?> s, Object value) {
+    return value == null ? "unset" : render(s, value);
+  }
+
+  @SuppressWarnings("unchecked") // values of a setting always have the setting's type
+  private static <T> String render(Setting<T> s, Object value) {
+    return s.type.toToml((T) value);
+  }
+}

@@ -234,6 +234,30 @@ public final class Main implements Callable<Integer> {
               + " ${DEFAULT-VALUE}).")
   private long statsIntervalMs;
 
+  @Option(
+      names = "--keylog-file",
+      paramLabel = "FILE",
+      description =
+          "Append every connection's TLS secrets to FILE in the NSS key log format, for Wireshark"
+              + " (default: the SSLKEYLOGFILE environment variable; unset: off). Anyone who can"
+              + " read the file can decrypt captured traffic.")
+  private Path keyLogFile;
+
+  @Option(
+      names = "--qlog-dir",
+      paramLabel = "DIR",
+      description = "Write one qlog (JSON-SEQ) file per connection into DIR (default: off).")
+  private Path qlogDir;
+
+  @Option(
+      names = "--qlog-sample",
+      paramLabel = "FRACTION",
+      defaultValue = "1.0",
+      description =
+          "Fraction of connections traced with --qlog-dir, 0..1, chosen at random per connection"
+              + " (default: ${DEFAULT-VALUE}).")
+  private double qlogSample;
+
   private final Launcher launcher;
   private final Path defaultCertDir;
   private PrintWriter err;
@@ -348,6 +372,9 @@ public final class Main implements Callable<Integer> {
     checkRange("--initial-max-streams-uni", initialMaxStreamsUni, 0, MAX_STREAMS);
     checkRange("--drain-timeout-ms", drainTimeoutMs, 0, MAX_VARINT);
     checkRange("--stats-interval-ms", statsIntervalMs, 0, MAX_VARINT);
+    if (!(qlogSample >= 0 && qlogSample <= 1)) {
+      throw new IllegalArgumentException("--qlog-sample must be 0..1, got " + qlogSample);
+    }
     return ServerConfig.builder()
         .listen(addresses)
         .certFile(cert != null ? cert : defaultCertDir.resolve(DEFAULT_CERT_NAME))
@@ -366,7 +393,15 @@ public final class Main implements Callable<Integer> {
         .initialMaxStreamsUni(initialMaxStreamsUni)
         .drainTimeout(Duration.ofMillis(drainTimeoutMs))
         .statsInterval(Duration.ofMillis(statsIntervalMs))
+        .keyLogFile(keyLogFile != null ? keyLogFile : keyLogFromEnvironment())
+        .qlogDir(qlogDir)
+        .qlogSample(qlogSample)
         .build();
+  }
+
+  private static Path keyLogFromEnvironment() {
+    String v = System.getenv("SSLKEYLOGFILE");
+    return v == null || v.isBlank() ? null : Path.of(v);
   }
 
   private static void checkRange(String option, long value, long min, long max) {

@@ -1,5 +1,6 @@
 package dev.ztna.server.conn;
 
+import dev.ztna.server.tls.KeyLogSink;
 import dev.ztna.server.tls.TlsServerConfig;
 
 /**
@@ -48,6 +49,12 @@ public final class ConnectionConfig {
   public final ConnectionIdGenerator cids;
   public final StatelessResetTokens resetTokens;
 
+  /** Where TLS secrets go for an SSLKEYLOGFILE (default: nowhere). */
+  public final KeyLogSink keyLog;
+
+  /** Chooses and opens a qlog trace per connection (default: none). */
+  public final QlogSink.Factory qlog;
+
   private ConnectionConfig(Builder b) {
     this.idleTimeoutMs = b.idleTimeoutMs;
     this.maxUdpPayloadSize = b.maxUdpPayloadSize;
@@ -63,6 +70,8 @@ public final class ConnectionConfig {
     this.tls = b.tls;
     this.cids = b.cids;
     this.resetTokens = b.resetTokens;
+    this.keyLog = b.keyLog;
+    this.qlog = b.qlog;
   }
 
   public static Builder builder(
@@ -86,6 +95,8 @@ public final class ConnectionConfig {
     private final TlsServerConfig tls;
     private final ConnectionIdGenerator cids;
     private final StatelessResetTokens resetTokens;
+    private KeyLogSink keyLog = KeyLogSink.NONE;
+    private QlogSink.Factory qlog = QlogSink.Factory.NONE;
 
     private Builder(
         TlsServerConfig tls, ConnectionIdGenerator cids, StatelessResetTokens resetTokens) {
@@ -167,6 +178,22 @@ public final class ConnectionConfig {
         throw new IllegalArgumentException("sent packet capacity must be a power of two >= 16");
       }
       sentPacketCapacity = v;
+      return this;
+    }
+
+    public Builder keyLog(KeyLogSink v) {
+      if (v == null) {
+        throw new IllegalArgumentException("keyLog");
+      }
+      keyLog = v;
+      return this;
+    }
+
+    public Builder qlog(QlogSink.Factory v) {
+      if (v == null) {
+        throw new IllegalArgumentException("qlog");
+      }
+      qlog = v;
       return this;
     }
 

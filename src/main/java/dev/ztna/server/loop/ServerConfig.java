@@ -49,6 +49,15 @@ public final class ServerConfig {
    */
   public final boolean connectedSockets;
 
+  /** NSS key log file (SSLKEYLOGFILE) the TLS secrets are appended to; null: none. */
+  public final Path keyLogFile;
+
+  /** Directory of per-connection qlog files; null: no qlog. */
+  public final Path qlogDir;
+
+  /** Fraction of connections traced into {@link #qlogDir}, 0..1 (default 1). */
+  public final double qlogSample;
+
   private ServerConfig(Builder b) {
     this.listen = List.copyOf(b.listen);
     this.certFile = Objects.requireNonNull(b.certFile);
@@ -68,6 +77,12 @@ public final class ServerConfig {
     this.drainTimeout = Objects.requireNonNull(b.drainTimeout);
     this.statsInterval = Objects.requireNonNull(b.statsInterval);
     this.connectedSockets = b.connectedSockets;
+    this.keyLogFile = b.keyLogFile;
+    this.qlogDir = b.qlogDir;
+    this.qlogSample = b.qlogSample;
+    if (!(qlogSample >= 0 && qlogSample <= 1)) {
+      throw new IllegalArgumentException("qlog sample must be 0..1, got " + qlogSample);
+    }
     if (listen.isEmpty()) {
       throw new IllegalArgumentException("at least one listen address is required");
     }
@@ -105,6 +120,9 @@ public final class ServerConfig {
     private Duration drainTimeout = Duration.ofSeconds(3);
     private Duration statsInterval = Duration.ofSeconds(60);
     private boolean connectedSockets = true;
+    private Path keyLogFile;
+    private Path qlogDir;
+    private double qlogSample = 1.0;
 
     private Builder() {}
 
@@ -195,6 +213,24 @@ public final class ServerConfig {
 
     public Builder connectedSockets(boolean v) {
       connectedSockets = v;
+      return this;
+    }
+
+    /** Appends TLS secrets to this NSS key log file (null: off). */
+    public Builder keyLogFile(Path v) {
+      keyLogFile = v;
+      return this;
+    }
+
+    /** Writes one qlog file per (sampled) connection into this directory (null: off). */
+    public Builder qlogDir(Path v) {
+      qlogDir = v;
+      return this;
+    }
+
+    /** Fraction of connections traced when {@link #qlogDir} is set, 0..1. */
+    public Builder qlogSample(double v) {
+      qlogSample = v;
       return this;
     }
 

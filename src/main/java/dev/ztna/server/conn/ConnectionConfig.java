@@ -1,5 +1,6 @@
 package dev.ztna.server.conn;
 
+import dev.ztna.server.tls.KeyLogSink;
 import dev.ztna.server.tls.TlsServerConfig;
 import java.security.SecureRandom;
 
@@ -60,6 +61,11 @@ public final class ConnectionConfig {
   final long aeadConfidentialityLimit;
 
   final long aeadIntegrityLimit;
+  /** Where TLS secrets go for an SSLKEYLOGFILE (default: nowhere). */
+  public final KeyLogSink keyLog;
+
+  /** Chooses and opens a qlog trace per connection (default: none). */
+  public final QlogSink.Factory qlog;
 
   private ConnectionConfig(Builder b) {
     this.idleTimeoutMs = b.idleTimeoutMs;
@@ -79,6 +85,8 @@ public final class ConnectionConfig {
     this.random = b.random;
     this.aeadConfidentialityLimit = b.aeadConfidentialityLimit;
     this.aeadIntegrityLimit = b.aeadIntegrityLimit;
+    this.keyLog = b.keyLog;
+    this.qlog = b.qlog;
   }
 
   public static Builder builder(
@@ -105,6 +113,8 @@ public final class ConnectionConfig {
     private SecureRandom random;
     private long aeadConfidentialityLimit;
     private long aeadIntegrityLimit;
+    private KeyLogSink keyLog = KeyLogSink.NONE;
+    private QlogSink.Factory qlog = QlogSink.Factory.NONE;
 
     private Builder(
         TlsServerConfig tls, ConnectionIdGenerator cids, StatelessResetTokens resetTokens) {
@@ -208,6 +218,22 @@ public final class ConnectionConfig {
       }
       aeadConfidentialityLimit = confidentiality;
       aeadIntegrityLimit = integrity;
+      return this;
+    }
+
+    public Builder keyLog(KeyLogSink v) {
+      if (v == null) {
+        throw new IllegalArgumentException("keyLog");
+      }
+      keyLog = v;
+      return this;
+    }
+
+    public Builder qlog(QlogSink.Factory v) {
+      if (v == null) {
+        throw new IllegalArgumentException("qlog");
+      }
+      qlog = v;
       return this;
     }
 

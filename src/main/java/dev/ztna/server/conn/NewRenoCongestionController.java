@@ -20,6 +20,7 @@ public final class NewRenoCongestionController {
   private long bytesInFlight;
   private long recoveryStartTime = Long.MIN_VALUE; // Long.MIN_VALUE: not in recovery
   private long avoidanceAckedBytes;
+  private boolean recoveryActive;
   private int congestionEvents;
   private int persistentCongestionEvents;
   private boolean applicationLimited;
@@ -61,6 +62,7 @@ public final class NewRenoCongestionController {
       // Packets sent before the recovery period started do not grow the window (§7.3.2).
       return;
     }
+    recoveryActive = false; // a packet sent during recovery was acknowledged: it ends (§7.3.2)
     if (applicationLimited) {
       return; // an under-used window is not grown (§7.8)
     }
@@ -94,6 +96,7 @@ public final class NewRenoCongestionController {
       persistentCongestionEvents++;
       congestionWindow = minimumWindow;
       recoveryStartTime = Long.MIN_VALUE;
+      recoveryActive = false;
       avoidanceAckedBytes = 0;
     }
   }
@@ -104,6 +107,7 @@ public final class NewRenoCongestionController {
     }
     congestionEvents++;
     recoveryStartTime = nowNanos;
+    recoveryActive = true;
     ssthresh = congestionWindow >> LOSS_REDUCTION_SHIFT;
     congestionWindow = Math.max(ssthresh, minimumWindow);
     avoidanceAckedBytes = 0;
@@ -133,6 +137,14 @@ public final class NewRenoCongestionController {
   /** Whether a packet sent at {@code timeSentNanos} belongs to the current recovery period. */
   public boolean inRecovery(long timeSentNanos) {
     return recoveryStartTime != Long.MIN_VALUE && timeSentNanos <= recoveryStartTime;
+  }
+
+  /**
+   * Whether the sender is in a recovery period: from a congestion event until a packet sent after
+   * its start is acknowledged (RFC 9002 §7.3.2). For tracing (qlog congestion state).
+   */
+  public boolean inRecoveryPeriod() {
+    return recoveryActive;
   }
 
   /** The congestion window in bytes. */

@@ -152,6 +152,7 @@ public final class QuicConnection {
   private final boolean[] ackPending = new boolean[PacketNumberSpace.COUNT];
   private final RttEstimator rtt = new RttEstimator();
   private final NewRenoCongestionController cc;
+  private final QlogSink qlog;
   private final AmplificationLimiter amp = new AmplificationLimiter(MIN_INITIAL_DATAGRAM);
   private final LossDetector loss;
   // Per space: records the arrays below hold now (a power of two that doubles with the space's
@@ -347,6 +348,7 @@ public final class QuicConnection {
 
     this.clientScid = copy(scid, scidOff, scidLen);
     this.odcid = copy(odcid, odcidOff, odcidLen);
+    this.qlog = cfg.qlog.open(this.odcid, 0, odcidLen, now);
     this.retryScid = retried ? copy(initialDcid, dcidOff, dcidLength) : null;
     this.aliasCid = copy(initialDcid, dcidOff, dcidLength);
 
@@ -374,7 +376,7 @@ public final class QuicConnection {
     tx[PacketNumberSpace.INITIAL] = keys.server;
     this.idleTimeoutNanos = cfg.idleTimeoutMs * 1_000_000L;
     this.random = cfg.random != null ? cfg.random : RANDOM;
-    this.tls = new TlsServerHandshake(cfg.tls, random, callbacks);
+    this.tls = new TlsServerHandshake(cfg.tls, random, callbacks, cfg.keyLog);
   }
 
   /**
@@ -513,6 +515,7 @@ public final class QuicConnection {
       onHandshakeComplete(now);
     }
     loss.setLossDetectionTimer();
+    qlog.recovery(now, cc, rtt);
   }
 
   private void onProtectedPacket(
@@ -580,6 +583,7 @@ public final class QuicConnection {
     int payloadOff = keys.lastPayloadOffset();
     int payloadEnd = payloadOff + keys.lastPayloadLength();
     inShortPacket = space == PacketNumberSpace.APPLICATION;
+    qlog.packetReceived(now, space, pn, end - start, buf, payloadOff, payloadEnd - payloadOff);
     int res = processFrames(space, type, payloadOff, payloadEnd, from, now);
     inShortPacket = false;
     if (res < 0) {
@@ -658,6 +662,7 @@ public final class QuicConnection {
       switchSendKeys(); // RFC 9001 §6.2: answer in the new phase
     }
     prevKeyDiscardTime = now + 3 * rtt.pto(true);
+    qlog.keyUpdated(now, PacketNumberSpace.APPLICATION, QlogSink.KEY_REMOTE_UPDATE);
     LOG.debug("peer key phase change at packet {}", pn);
     return true;
   }
@@ -1131,6 +1136,7 @@ public final class QuicConnection {
     }
     rx[space] = PacketProtection.create(s, clientSecret);
     tx[space] = PacketProtection.create(s, serverSecret);
+    qlog.keyUpdated(lastNow, space, QlogSink.KEY_TLS);
   }
 
   private void onHandshakeComplete(long now) {
@@ -1494,6 +1500,7 @@ public final class QuicConnection {
     amp.onDatagramSent(n);
     bytesSent += n;
     datagramsSent++;
+    qlog.recovery(now, cc, rtt);
   }
 
   /** Where the datagram last returned by {@link #pollDatagram} goes. */
@@ -1783,6 +1790,7 @@ public final class QuicConnection {
       PacketHeaderWriter.patchLength(
           outBuf, PacketHeaderWriter.lengthFieldOffset(pnOff), pnLen + payloadLen + TAG);
     }
+    qlog.packetSent(now, space, pn, pos + TAG - start, out, pnOff + pnLen, payloadLen);
     int n = keys.protect(out, start, pnOff, pnLen, payloadLen, pn);
     if (n < 0) {
       throw new IllegalStateException("packet protection failed: " + n);
@@ -1877,6 +1885,14 @@ public final class QuicConnection {
       FrameWriter.writePadding(outBuf, pos, payloadEnd - pos);
       pos = payloadEnd;
     }
+    qlog.packetSent(
+        now,
+        PacketNumberSpace.APPLICATION,
+        pn,
+        pos + TAG - off,
+        out,
+        pnOff + pnLen,
+        pos - pnOff - pnLen);
     int n = keys.protect(out, off, pnOff, pnLen, pos - pnOff - pnLen, pn);
     if (n < 0) {
       return 0;
@@ -1966,6 +1982,7 @@ public final class QuicConnection {
       PacketHeaderWriter.patchLength(
           outBuf, PacketHeaderWriter.lengthFieldOffset(pnOff), pnLen + payloadLen + TAG);
     }
+    qlog.packetSent(lastNow, space, pn, pos + TAG - start, out, pnOff + pnLen, payloadLen);
     int n = keys.protect(out, start, pnOff, pnLen, payloadLen, pn);
     if (n < 0) {
       return 0;
@@ -2142,6 +2159,10 @@ public final class QuicConnection {
     if (state == ST_CLOSED) {
       return;
     }
+    // The trace's last event: after the closing/draining period (RFC 9000 §10.2), or at once on an
+    // idle timeout (closeErrorCode is 0 then).
+    qlog.connectionClosed(
+        lastNow, state == ST_DRAINING, closeApplication, closeErrorCode, state < ST_CLOSING);
     state = ST_CLOSED;
     if (aliasRouted) {
       aliasRouted = false;
@@ -2429,6 +2450,7 @@ public final class QuicConnection {
     @Override
     public void onPacketLost(
         int space, long pn, long token, int size, boolean inFlight, long timeSent) {
+      qlog.packetLost(lastNow, space, pn);
       if (recFlags[space] == null) {
         return;
       }

@@ -58,6 +58,14 @@ public final class ServerConfig {
   public final Limits limits;
   /** The CPU core the loop thread pins itself to ({@link LoopAffinity}), or -1 for none. */
   public final int loopCpu;
+  /** NSS key log file (SSLKEYLOGFILE) the TLS secrets are appended to; null: none. */
+  public final Path keyLogFile;
+
+  /** Directory of per-connection qlog files; null: no qlog. */
+  public final Path qlogDir;
+
+  /** Fraction of connections traced into {@link #qlogDir}, 0..1 (default 1). */
+  public final double qlogSample;
 
   private ServerConfig(Builder b) {
     this.listen = List.copyOf(b.listen);
@@ -80,6 +88,12 @@ public final class ServerConfig {
     this.connectedSockets = b.connectedSockets;
     this.limits = Objects.requireNonNull(b.limits);
     this.loopCpu = b.loopCpu;
+    this.keyLogFile = b.keyLogFile;
+    this.qlogDir = b.qlogDir;
+    this.qlogSample = b.qlogSample;
+    if (!(qlogSample >= 0 && qlogSample <= 1)) {
+      throw new IllegalArgumentException("qlog sample must be 0..1, got " + qlogSample);
+    }
     if (listen.isEmpty()) {
       throw new IllegalArgumentException("at least one listen address is required");
     }
@@ -119,6 +133,9 @@ public final class ServerConfig {
     private boolean connectedSockets = true;
     private Limits limits = Limits.DEFAULTS;
     private int loopCpu = -1;
+    private Path keyLogFile;
+    private Path qlogDir;
+    private double qlogSample = 1.0;
 
     private Builder() {}
 
@@ -219,6 +236,24 @@ public final class ServerConfig {
 
     public Builder loopCpu(int v) {
       loopCpu = v;
+      return this;
+    }
+
+    /** Appends TLS secrets to this NSS key log file (null: off). */
+    public Builder keyLogFile(Path v) {
+      keyLogFile = v;
+      return this;
+    }
+
+    /** Writes one qlog file per (sampled) connection into this directory (null: off). */
+    public Builder qlogDir(Path v) {
+      qlogDir = v;
+      return this;
+    }
+
+    /** Fraction of connections traced when {@link #qlogDir} is set, 0..1. */
+    public Builder qlogSample(double v) {
+      qlogSample = v;
       return this;
     }
 

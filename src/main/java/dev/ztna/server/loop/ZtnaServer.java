@@ -2,10 +2,14 @@ package dev.ztna.server.loop;
 
 import dev.ztna.server.certs.ServerCredentials;
 import dev.ztna.server.conn.ConnectionConfig;
+import dev.ztna.server.conn.QlogSink;
 import dev.ztna.server.conn.RandomConnectionIdGenerator;
 import dev.ztna.server.conn.StatelessResetTokens;
 import dev.ztna.server.crypto.PacketProtection;
+import dev.ztna.server.tls.KeyLogSink;
 import dev.ztna.server.tls.TlsServerConfig;
+import dev.ztna.server.trace.KeyLogWriter;
+import dev.ztna.server.trace.QlogWriter;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
@@ -35,6 +39,8 @@ public final class ZtnaServer implements AutoCloseable {
   private final Thread loopThread;
   private final ServerAgent agent;
   private final Duration drainTimeout;
+  private KeyLogWriter keyLog;
+  private QlogWriter qlog;
 
   private ZtnaServer(
       ServerCounters counters,
@@ -75,16 +81,37 @@ public final class ZtnaServer implements AutoCloseable {
     byte[] secret = new byte[32];
     random.nextBytes(secret);
     ServerCounters counters = new ServerCounters();
-    ServerAgent agent =
-        new ServerAgent(
-            config,
-            endpoints,
-            counters,
-            new RetryTokens(secret, config.tokenLifetime.toMillis()),
-            connectionConfig(config, credentials, random),
-            application,
-            SystemEpochClock.INSTANCE,
-            new SystemNanoClock());
+    KeyLogWriter keyLog = null;
+    QlogWriter qlog = null;
+    ServerAgent agent;
+    try {
+      keyLog = config.keyLogFile == null ? null : KeyLogWriter.open(config.keyLogFile);
+      qlog =
+          config.qlogDir == null
+              ? null
+              : QlogWriter.open(config.qlogDir, config.qlogSample, random);
+      agent =
+          new ServerAgent(
+              config,
+              endpoints,
+              counters,
+              new RetryTokens(secret, config.tokenLifetime.toMillis()),
+              connectionConfig(config, credentials, random, keyLog, qlog),
+              application,
+              SystemEpochClock.INSTANCE,
+              new SystemNanoClock());
+    } catch (IOException | RuntimeException e) {
+      for (UdpEndpoint endpoint : endpoints) {
+        endpoint.close();
+      }
+      if (keyLog != null) {
+        keyLog.close();
+      }
+      if (qlog != null) {
+        qlog.close();
+      }
+      throw e;
+    }
     AgentRunner runner =
         new AgentRunner(
             idleStrategy(config.idleKind), t -> LOG.error("server loop error", t), null, agent);
@@ -98,12 +125,26 @@ public final class ZtnaServer implements AutoCloseable {
         config.retryMode,
         config.idleKind,
         config.cidLength);
-    return new ZtnaServer(counters, local, runner, loopThread, agent, config.drainTimeout);
+    ZtnaServer server =
+        new ZtnaServer(counters, local, runner, loopThread, agent, config.drainTimeout);
+    server.keyLog = keyLog;
+    server.qlog = qlog;
+    return server;
   }
 
   /** The per-connection transport profile (ZTNA-V1 §1) from the server configuration. */
   public static ConnectionConfig connectionConfig(
       ServerConfig config, ServerCredentials credentials, SecureRandom random) {
+    return connectionConfig(config, credentials, random, null, null);
+  }
+
+  /** As above, with the key log and qlog writers ({@code null}: off). */
+  static ConnectionConfig connectionConfig(
+      ServerConfig config,
+      ServerCredentials credentials,
+      SecureRandom random,
+      KeyLogWriter keyLog,
+      QlogWriter qlog) {
     byte[] resetKey = new byte[32];
     random.nextBytes(resetKey);
     return ConnectionConfig.builder(
@@ -118,6 +159,8 @@ public final class ZtnaServer implements AutoCloseable {
         .initialMaxStreamsBidi(config.initialMaxStreamsBidi)
         .initialMaxStreamsUni(config.initialMaxStreamsUni)
         .maxDatagramQueue(config.maxDatagramQueue)
+        .keyLog(keyLog != null ? keyLog : KeyLogSink.NONE)
+        .qlog(qlog != null ? qlog : QlogSink.Factory.NONE)
         .build();
   }
 
@@ -178,5 +221,22 @@ public final class ZtnaServer implements AutoCloseable {
     runner.close(
         5_000,
         thread -> LOG.warn("loop thread {} has not stopped after 5 s; interrupting", thread));
+    // After the loop stopped: nothing produces records any more; the writers drain and close.
+    if (keyLog != null) {
+      keyLog.close();
+    }
+    if (qlog != null) {
+      qlog.close();
+    }
+  }
+
+  /** The qlog writer, or null when qlog is off (tests read its counters). */
+  public QlogWriter qlogWriter() {
+    return qlog;
+  }
+
+  /** The key log writer, or null when the key log is off. */
+  public KeyLogWriter keyLogWriter() {
+    return keyLog;
   }
 }

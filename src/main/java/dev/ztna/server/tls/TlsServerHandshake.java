@@ -113,6 +113,7 @@ public final class TlsServerHandshake {
   private final TlsServerConfig config;
   private final SecureRandom random;
   private final TlsListener listener;
+  private final KeyLogSink keyLog;
   private final ByteWriter inbound = new ByteWriter(512);
 
   private State state = State.WAIT_CLIENT_HELLO;
@@ -128,12 +129,19 @@ public final class TlsServerHandshake {
   private byte[] serverFinishedTranscriptHash;
 
   public TlsServerHandshake(TlsServerConfig config, SecureRandom random, TlsListener listener) {
-    if (config == null || random == null || listener == null) {
-      throw new IllegalArgumentException("config, random and listener are required");
+    this(config, random, listener, KeyLogSink.NONE);
+  }
+
+  /** As above, reporting every traffic secret to {@code keyLog} (an SSLKEYLOGFILE writer). */
+  public TlsServerHandshake(
+      TlsServerConfig config, SecureRandom random, TlsListener listener, KeyLogSink keyLog) {
+    if (config == null || random == null || listener == null || keyLog == null) {
+      throw new IllegalArgumentException("config, random, listener and keyLog are required");
     }
     this.config = config;
     this.random = random;
     this.listener = listener;
+    this.keyLog = keyLog;
   }
 
   /**
@@ -289,6 +297,10 @@ public final class TlsServerHandshake {
     keys = new KeySchedule(suite.hash());
     keys.deriveHandshakeSecrets(shared, transcriptHash());
     listener.onHandshakeData(EncryptionLevel.INITIAL, serverHello, 0, serverHello.length);
+    keyLog.log(
+        KeyLogSink.CLIENT_HANDSHAKE_TRAFFIC_SECRET, ch.random, keys.clientHandshakeTrafficSecret());
+    keyLog.log(
+        KeyLogSink.SERVER_HANDSHAKE_TRAFFIC_SECRET, ch.random, keys.serverHandshakeTrafficSecret());
     listener.onSecrets(
         EncryptionLevel.HANDSHAKE,
         suite,
@@ -304,6 +316,10 @@ public final class TlsServerHandshake {
     keys.deriveApplicationSecrets(serverFinishedTranscriptHash);
     state = State.WAIT_FINISHED;
     listener.onHandshakeData(EncryptionLevel.HANDSHAKE, flight.array(), 0, flight.length());
+    keyLog.log(
+        KeyLogSink.CLIENT_TRAFFIC_SECRET_0, ch.random, keys.clientApplicationTrafficSecret());
+    keyLog.log(
+        KeyLogSink.SERVER_TRAFFIC_SECRET_0, ch.random, keys.serverApplicationTrafficSecret());
     listener.onSecrets(
         EncryptionLevel.APPLICATION,
         suite,

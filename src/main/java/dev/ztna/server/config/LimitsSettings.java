@@ -1,5 +1,7 @@
 package dev.ztna.server.config;
 
+import dev.ztna.server.loop.Limits;
+
 /**
  * The {@code [limits]} table (issue 9 §3) and the retry policy. Counts and rates of 0 mean
  * unlimited; see {@link Settings} for each key's default and range.
@@ -31,6 +33,20 @@ public final class LimitsSettings {
     innerAddressIdleMs = v.get(Settings.INNER_ADDRESS_IDLE_MS);
     retry = v.get(Settings.RETRY);
     retryUnderLoadThreshold = v.get(Settings.RETRY_UNDER_LOAD_THRESHOLD);
+  }
+
+  /** The loop's {@link Limits} for these values (the inner-address idle time is the relay's). */
+  public Limits toLoopLimits() {
+    return Limits.builder()
+        .maxConnections(maxConnections)
+        .maxConnectionsPerIp(maxConnectionsPerIp)
+        .maxHalfOpen(maxHalfOpen)
+        .maxHalfOpenPerIp(maxHalfOpenPerIp)
+        .handshakeTimeoutMs(handshakeTimeoutMs)
+        .datagramsPerSecond(datagramsPerSecond)
+        .bytesPerSecond(bytesPerSecond)
+        .retryHalfOpenThreshold(retryUnderLoadThreshold)
+        .build();
   }
 
   @Override

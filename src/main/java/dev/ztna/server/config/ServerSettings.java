@@ -42,7 +42,7 @@ public final class ServerSettings {
 
   public final LimitsSettings limits;
 
-  /** The configured retry policy (ServerConfig only knows always and never). */
+  /** The configured retry policy. */
   public final RetryPolicy retry;
 
   public final LogLevel logLevel;
@@ -75,11 +75,8 @@ public final class ServerSettings {
               .listen(values.get(Settings.LISTEN))
               .certFile(values.get(Settings.CERT))
               .keyFile(values.get(Settings.KEY))
-              // Until the loop implements under-load, it Retries always: the safe side.
-              .retryMode(
-                  retry == RetryPolicy.NEVER
-                      ? ServerConfig.RetryMode.NEVER
-                      : ServerConfig.RetryMode.ALWAYS)
+              .retryMode(retryMode(retry))
+              .limits(limits.toLoopLimits())
               .idleKind(values.get(Settings.IDLE_STRATEGY))
               .idleTimeoutMs(values.get(Settings.IDLE_TIMEOUT_MS))
               .maxUdpPayloadSize(values.get(Settings.MAX_UDP_PAYLOAD))
@@ -94,10 +91,33 @@ public final class ServerSettings {
               .drainTimeout(Duration.ofMillis(values.get(Settings.DRAIN_TIMEOUT_MS)))
               .statsInterval(Duration.ofMillis(values.get(Settings.STATS_INTERVAL_MS)))
               .loopCpu(cpu)
+              .keyLogFile(keyLogFile(values.get(Settings.KEYLOG_FILE)))
+              .qlogDir(values.get(Settings.QLOG_DIR))
+              .qlogSample(values.get(Settings.QLOG_SAMPLE))
               .build();
     } catch (IllegalArgumentException e) {
       throw new ConfigException("invalid configuration: " + e.getMessage(), e);
     }
+  }
+
+  private static ServerConfig.RetryMode retryMode(RetryPolicy p) {
+    switch (p) {
+      case NEVER:
+        return ServerConfig.RetryMode.NEVER;
+      case UNDER_LOAD:
+        return ServerConfig.RetryMode.UNDER_LOAD;
+      default:
+        return ServerConfig.RetryMode.ALWAYS;
+    }
+  }
+
+  /** The key log file: the setting, else the SSLKEYLOGFILE environment variable, else none. */
+  private static Path keyLogFile(Path configured) {
+    if (configured != null) {
+      return configured;
+    }
+    String v = System.getenv("SSLKEYLOGFILE");
+    return v == null || v.isBlank() ? null : Path.of(v);
   }
 
   /** Whether {@code setting} was given in a file or by a flag (not left at its default). */

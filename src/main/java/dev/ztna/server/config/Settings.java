@@ -178,16 +178,42 @@ public final class Settings {
           .reloadable()
           .build();
 
+  public static final Setting<Path> KEYLOG_FILE =
+      Setting.key("trace.keylog_file", ValueType.path(), (Path) null)
+          .flag("--keylog-file", "FILE")
+          .help(
+              "Append every connection's TLS secrets to FILE in the NSS key log format, for"
+                  + " Wireshark (unset: the SSLKEYLOGFILE environment variable, else off). Anyone"
+                  + " who can read the file can decrypt captured traffic")
+          .build();
+
+  public static final Setting<Path> QLOG_DIR =
+      Setting.key("trace.qlog_dir", ValueType.path(), (Path) null)
+          .flag("--qlog-dir", "DIR")
+          .help("Write one qlog (JSON-SEQ) file per traced connection into DIR (unset: off)")
+          .build();
+
+  public static final Setting<Double> QLOG_SAMPLE =
+      Setting.key("trace.qlog_sample", ValueType.fraction(), 1.0)
+          .flag("--qlog-sample", "FRACTION")
+          .help(
+              "Fraction of connections traced with qlog_dir, 0..1, chosen at random per connection")
+          .build();
+
   public static final Setting<AuthMode> AUTH_MODE =
       Setting.key(
               "auth.mode",
               ValueType.choice(names("none", AuthMode.NONE, "mtls", AuthMode.MTLS)),
               AuthMode.NONE)
-          .help("Client authentication: none (development only) or mtls")
+          .flag("--auth", "none|mtls")
+          .help(
+              "Client authentication: none (development only, logged as a WARN) or mtls (every"
+                  + " client presents a certificate that chains to auth.client_ca)")
           .build();
 
   public static final Setting<Path> AUTH_CLIENT_CA =
       Setting.key("auth.client_ca", ValueType.path(), (Path) null)
+          .flag("--client-ca", "FILE")
           .help("PEM bundle of trust anchors for client certificates; required with mtls")
           .build();
 
@@ -259,6 +285,9 @@ public final class Settings {
           CPU,
           LOG_LEVEL,
           LOG_FORMAT,
+          KEYLOG_FILE,
+          QLOG_DIR,
+          QLOG_SAMPLE,
           AUTH_MODE,
           AUTH_CLIENT_CA,
           MAX_CONNECTIONS,

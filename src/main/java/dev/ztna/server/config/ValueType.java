@@ -103,6 +103,45 @@ public interface ValueType<T> {
     };
   }
 
+  /** A number in {@code 0..1} (TOML integer or float). */
+  static ValueType<Double> fraction() {
+    return new ValueType<>() {
+      @Override
+      public Double fromCli(List<String> texts) {
+        try {
+          return check(Double.parseDouble(texts.get(0)));
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException("must be " + expected() + ", got " + texts.get(0), e);
+        }
+      }
+
+      @Override
+      public Double fromToml(JsonNode node) {
+        if (!node.isNumber()) {
+          throw wrongType(this, node);
+        }
+        return check(node.asDouble());
+      }
+
+      private Double check(double v) {
+        if (!(v >= 0 && v <= 1)) {
+          throw new IllegalArgumentException("must be " + expected() + ", got " + v);
+        }
+        return v;
+      }
+
+      @Override
+      public String toToml(Double value) {
+        return value.toString();
+      }
+
+      @Override
+      public String expected() {
+        return "a number in 0..1";
+      }
+    };
+  }
+
   /** One of a fixed set of names (case-insensitive), each naming a constant. */
   static <E> ValueType<E> choice(Map<String, E> names) {
     return new Choice<>(names);

@@ -61,6 +61,7 @@ public final class ConnectionConfig {
   final long aeadConfidentialityLimit;
 
   final long aeadIntegrityLimit;
+
   /** Where TLS secrets go for an SSLKEYLOGFILE (default: nowhere). */
   public final KeyLogSink keyLog;
 

@@ -56,8 +56,10 @@ public final class ServerConfig {
 
   /** What one client may cost (issue 9 §3); replaceable at runtime, see {@link Limits}. */
   public final Limits limits;
+
   /** The CPU core the loop thread pins itself to ({@link LoopAffinity}), or -1 for none. */
   public final int loopCpu;
+
   /** NSS key log file (SSLKEYLOGFILE) the TLS secrets are appended to; null: none. */
   public final Path keyLogFile;
 

@@ -7,13 +7,13 @@ import dev.ztna.server.config.ConfigException;
 import dev.ztna.server.config.ConfigLoader;
 import dev.ztna.server.config.ConfigReloader;
 import dev.ztna.server.config.ListenAddresses;
-import dev.ztna.server.config.RetryPolicy;
 import dev.ztna.server.config.ServerSettings;
 import dev.ztna.server.config.Setting;
 import dev.ztna.server.config.Settings;
 import dev.ztna.server.logging.Logging;
 import dev.ztna.server.loop.LoopAffinity;
 import dev.ztna.server.loop.ServerLauncher;
+import dev.ztna.server.relay.Registry;
 import dev.ztna.server.relay.RelayApplication;
 import dev.ztna.server.relay.RelayCounters;
 import java.io.IOException;
@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -134,15 +135,26 @@ public final class Main implements Callable<Integer> {
         execute(
             args,
             (settings, credentials) -> {
-              // The lead wires policy and limits here: reloader.addListener(...).
               ConfigReloader reloader = ConfigReloader.onSighup(settings);
               try {
                 RelayCounters relayCounters = new RelayCounters();
+                RelayApplication relay =
+                    new RelayApplication(
+                        relayCounters,
+                        new Registry(
+                            relayCounters,
+                            TimeUnit.MILLISECONDS.toNanos(settings.limits.innerAddressIdleMs)),
+                        settings.policy);
+                // SIGHUP: the policy and the limits change without a restart (the reloader logs
+                // what changed; a file that does not validate keeps the old values).
+                reloader.addListener(s -> relay.publishPolicy(s.policy));
                 return ServerLauncher.run(
                     settings.server,
                     credentials,
-                    new RelayApplication(relayCounters),
-                    List.of(relayCounters));
+                    relay,
+                    List.of(relayCounters),
+                    server ->
+                        reloader.addListener(s -> server.updateLimits(s.limits.toLoopLimits())));
               } finally {
                 reloader.close();
               }
@@ -264,9 +276,6 @@ public final class Main implements Callable<Integer> {
       LOG.warn(
           "auth.mode = none: any client that completes a handshake may register (development"
               + " only); set [auth] mode = \"mtls\" in production");
-    }
-    if (settings.retry == RetryPolicy.UNDER_LOAD) {
-      LOG.warn("retry = under-load is not implemented by the loop yet; Retrying always");
     }
     LOG.info(
         "starting: listen {}, retry {}, idle strategy {}, TLS credentials: {}, config {}",

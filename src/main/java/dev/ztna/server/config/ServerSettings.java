@@ -3,6 +3,7 @@ package dev.ztna.server.config;
 import dev.ztna.server.logging.LogFormat;
 import dev.ztna.server.logging.LogLevel;
 import dev.ztna.server.loop.ServerConfig;
+import dev.ztna.server.policy.Policy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,6 +43,12 @@ public final class ServerSettings {
 
   public final LimitsSettings limits;
 
+  /**
+   * The relay's policy built from {@link #auth} and {@link #services}: mode none allows every
+   * REGISTER (development only), mtls only what the services list.
+   */
+  public final Policy policy;
+
   /** The configured retry policy. */
   public final RetryPolicy retry;
 
@@ -65,6 +72,7 @@ public final class ServerSettings {
     this.auth =
         new AuthSettings(values.get(Settings.AUTH_MODE), values.get(Settings.AUTH_CLIENT_CA));
     this.limits = new LimitsSettings(values);
+    this.policy = toPolicy(auth.mode, this.services);
     this.retry = values.get(Settings.RETRY);
     this.logLevel = values.get(Settings.LOG_LEVEL);
     this.logFormat = values.get(Settings.LOG_FORMAT);
@@ -98,6 +106,19 @@ public final class ServerSettings {
     } catch (IllegalArgumentException e) {
       throw new ConfigException("invalid configuration: " + e.getMessage(), e);
     }
+  }
+
+  private static Policy toPolicy(AuthMode mode, List<ServicePolicy> services) {
+    Policy.Builder b =
+        Policy.builder().mode(mode == AuthMode.MTLS ? Policy.Mode.MTLS : Policy.Mode.NONE);
+    for (ServicePolicy s : services) {
+      try {
+        b.service(s.id, s.connectors, s.agents);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("service '" + s.id + "': " + e.getMessage(), e);
+      }
+    }
+    return b.build();
   }
 
   private static ServerConfig.RetryMode retryMode(RetryPolicy p) {

@@ -4,6 +4,7 @@ import dev.ztna.server.certs.ServerCredentials;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.agrona.concurrent.ShutdownSignalBarrier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +36,20 @@ public final class ServerLauncher {
       ServerCredentials credentials,
       Application application,
       List<? extends CounterSet<?>> extraCounters) {
+    return run(config, credentials, application, extraCounters, server -> {});
+  }
+
+  /**
+   * As {@link #run(ServerConfig, ServerCredentials, Application, List)}, calling {@code onStarted}
+   * once the server listens (e.g. to connect a configuration reload to {@link
+   * ZtnaServer#updateLimits}).
+   */
+  public static int run(
+      ServerConfig config,
+      ServerCredentials credentials,
+      Application application,
+      List<? extends CounterSet<?>> extraCounters,
+      Consumer<ZtnaServer> onStarted) {
     LOG.info("certificate: {}", credentials.describe());
     ShutdownSignalBarrier barrier = new ShutdownSignalBarrier();
     ZtnaServer server;
@@ -44,6 +59,7 @@ public final class ServerLauncher {
       LOG.error("cannot listen on {}: {}", config.listen, e.toString());
       return 1;
     }
+    onStarted.accept(server);
     AtomicBoolean loopDied = new AtomicBoolean();
     Thread loop = server.loopThread();
     Thread watcher =

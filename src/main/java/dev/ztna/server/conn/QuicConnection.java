@@ -479,8 +479,9 @@ public final class QuicConnection {
       int next = hdr.packetEnd();
       int type = hdr.packetType();
       if (type == PacketHeaderFlyweight.TYPE_INITIAL && len < MIN_INITIAL_DATAGRAM) {
-        packetsDropped++; // RFC 9000 §14.1 (coalesced after another packet; the loop counts the
-        // rest)
+        // RFC 9000 §14.1: no Initial from a datagram under 1200 bytes is processed (the loop
+        // drops and counts those that start with one before they get here).
+        packetsDropped++;
       } else if (type == PacketHeaderFlyweight.TYPE_INITIAL) {
         onProtectedPacket(
             PacketNumberSpace.INITIAL, type, buf, pos, next, from, fromPeer, nowNanos);

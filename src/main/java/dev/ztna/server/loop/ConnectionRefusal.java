@@ -1,5 +1,6 @@
 package dev.ztna.server.loop;
 
+import dev.ztna.server.crypto.CipherSuite;
 import dev.ztna.server.crypto.InitialSecrets;
 import dev.ztna.server.crypto.PacketProtection;
 import dev.ztna.server.wire.FrameType;
@@ -7,6 +8,7 @@ import dev.ztna.server.wire.FrameWriter;
 import dev.ztna.server.wire.PacketHeaderWriter;
 import dev.ztna.server.wire.TransportError;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -23,8 +25,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * the datagram needs no padding to 1200 bytes (RFC 9000 §14.1) and stays far below 3x the client's
  * Initial (at least 1200 bytes): no amplification (RFC 9000 §8.1).
  *
- * <p>Deriving the Initial keys allocates (HKDF and AES key schedules, a few KB per refusal); the
- * loop rate-limits refusals, which bounds this garbage.
+ * <p>Deriving the Initial keys allocates (HKDF and AES key schedules: about 14 KB per refusal for a
+ * new DCID, measured by {@code AdmissionAllocationTest}); the loop rate-limits refusals ({@link
+ * AdmissionControl#REFUSALS_PER_SECOND}), which bounds this garbage. A retransmitted Initial (same
+ * DCID) reuses the last keys.
  */
 final class ConnectionRefusal {
   /** Largest datagram {@link #write} produces (20-byte CIDs, the longest reason). */
@@ -37,6 +41,9 @@ final class ConnectionRefusal {
   private final UnsafeBuffer rxView;
   private final byte[] tx;
   private final UnsafeBuffer txView;
+  private final byte[] lastDcid = new byte[20];
+  private int lastDcidLength;
+  private PacketProtection lastKeys;
 
   /**
    * @param reasons reason phrases (ASCII, at most 64 bytes each) by index
@@ -109,7 +116,25 @@ final class ConnectionRefusal {
         txView,
         PacketHeaderWriter.lengthFieldOffset(pnOff),
         PN_LENGTH + payloadLen + PacketProtection.TAG_LENGTH);
-    PacketProtection server = InitialSecrets.derive(rx, dcidOff, dcidLen).server;
-    return server.protect(tx, 0, pnOff, PN_LENGTH, payloadLen, 0);
+    return serverKeys(dcidOff, dcidLen).protect(tx, 0, pnOff, PN_LENGTH, payloadLen, 0);
+  }
+
+  /**
+   * The server's Initial protection for the client DCID at {@code rx[off, off+len)}: only the
+   * server direction is derived, and the last one is kept, since a client retransmits its Initial
+   * with the same DCID before it sees the refusal.
+   */
+  private PacketProtection serverKeys(int off, int len) {
+    if (lastKeys == null
+        || len != lastDcidLength
+        || !Arrays.equals(rx, off, off + len, lastDcid, 0, len)) {
+      byte[] initial = InitialSecrets.initialSecret(rx, off, len);
+      lastKeys =
+          PacketProtection.create(
+              CipherSuite.TLS_AES_128_GCM_SHA256, InitialSecrets.serverSecret(initial));
+      System.arraycopy(rx, off, lastDcid, 0, len);
+      lastDcidLength = len;
+    }
+    return lastKeys;
   }
 }

@@ -65,7 +65,10 @@ public final class RelayCounters extends CounterSet<RelayCounters.Counter> {
     DROP_SEND_REJECTED("drop_destination_send_rejected"),
     /** Dropped: an IP packet from a connection that has not registered. */
     DROP_UNREGISTERED("drop_unregistered_sender"),
-    /** Dropped: a datagram from a Connector that a newer one replaced. */
+    /**
+     * Dropped: a datagram from a registration that ended before its connection closed (a Connector
+     * that a newer one replaced, or a registration a policy reload closed).
+     */
     DROP_SENDER_REPLACED("drop_sender_replaced"),
     /** Dropped: the sender itself is closing (e.g. after its malformed REGISTER). */
     DROP_SENDER_CLOSING("drop_sender_closing"),

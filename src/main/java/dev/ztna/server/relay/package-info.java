@@ -5,7 +5,9 @@
  * loop's duty-cycle thread; the per-datagram path allocates nothing in steady state. Depends only
  * on {@code loop}'s {@link dev.ztna.server.loop.Application} and {@link
  * dev.ztna.server.loop.ClientConnection} (plus Agrona and SLF4J); never on {@code crypto}, {@code
- * tls} or {@code conn}. Wire it into the server with {@code new RelayApplication(new
- * RelayCounters())}.
+ * tls} or {@code conn}; uses {@code policy} to authorize REGISTERs. Wire it into the server with
+ * {@code new RelayApplication(new RelayCounters())} (no authorization: development) or {@code new
+ * RelayApplication(counters, policy)}; see {@link dev.ztna.server.policy} for building a policy and
+ * reloading it.
  */
 package dev.ztna.server.relay;

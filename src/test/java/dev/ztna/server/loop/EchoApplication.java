@@ -18,6 +18,18 @@ public final class EchoApplication implements Application {
   public final AtomicLong closed = new AtomicLong();
   public volatile long lastCloseCode = -1;
 
+  /** Duty cycles seen through {@link #onDutyCycle}, and the clock of the last one. */
+  public final AtomicLong dutyCycles = new AtomicLong();
+
+  public volatile long lastDutyCycleNanos;
+
+  @Override
+  public int onDutyCycle(long nowNanos) {
+    dutyCycles.incrementAndGet();
+    lastDutyCycleNanos = nowNanos;
+    return 0;
+  }
+
   /** The negotiated cipher suite of every established connection, in order. */
   public final Queue<CipherSuite> cipherSuites = new ConcurrentLinkedQueue<>();
 

@@ -39,6 +39,16 @@ class ServerAgentTest {
   }
 
   @Test
+  void theApplicationSeesEveryDutyCycleWithTheLoopClock() {
+    long before = System.nanoTime();
+    h.agent.doWork();
+    h.agent.doWork();
+    assertEquals(2, h.application.dutyCycles.get());
+    long seen = h.application.lastDutyCycleNanos;
+    assertTrue(seen - before >= 0 && System.nanoTime() - seen >= 0, "the loop's nanoTime");
+  }
+
+  @Test
   void unknownVersionGetsVersionNegotiationListingV1() throws IOException {
     byte[] dcid = TestPackets.randomBytes(random, 12);
     byte[] scid = TestPackets.randomBytes(random, 5);

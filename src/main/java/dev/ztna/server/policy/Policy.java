@@ -34,7 +34,25 @@ public final class Policy {
      * Mutual TLS: fail closed. A client without an identity, a service id the policy does not list,
      * an identity no pattern of that service and role matches: refused.
      */
-    MTLS
+    MTLS;
+
+    /**
+     * The mode for a configuration value, {@code "none"} or {@code "mtls"} (any case).
+     *
+     * @throws IllegalArgumentException naming the accepted values
+     */
+    public static Mode parse(String value) {
+      if (value != null) {
+        for (Mode m : values()) {
+          if (m.name().equalsIgnoreCase(value.trim())) {
+            return m;
+          }
+        }
+      }
+      throw new IllegalArgumentException(
+          "auth mode must be \"none\" or \"mtls\", not "
+              + (value == null ? "null" : "\"" + value + "\""));
+    }
   }
 
   private static final Policy ALLOW_ALL = builder().mode(Mode.NONE).build();
@@ -129,14 +147,23 @@ public final class Policy {
     return h;
   }
 
-  /** E.g. {@code mtls, 2 services: db.internal, web.internal}. */
+  /** E.g. {@code mtls, 2 services: db.internal, web.internal} (at most 10 ids, then "..."). */
   @Override
   public String toString() {
-    return mode.name().toLowerCase(Locale.ROOT)
-        + ", "
-        + byId.size()
-        + (byId.size() == 1 ? " service" : " services")
-        + (byId.isEmpty() ? "" : ": " + String.join(", ", byId.keySet()));
+    StringBuilder sb =
+        new StringBuilder(mode.name().toLowerCase(Locale.ROOT))
+            .append(", ")
+            .append(byId.size())
+            .append(byId.size() == 1 ? " service" : " services");
+    int shown = 0;
+    for (String id : byId.keySet()) {
+      if (shown == 10) {
+        sb.append(", ...");
+        break;
+      }
+      sb.append(shown++ == 0 ? ": " : ", ").append(id);
+    }
+    return sb.toString();
   }
 
   /** Builds a {@link Policy}; not thread-safe. */

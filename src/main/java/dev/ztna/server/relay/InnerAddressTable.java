@@ -7,7 +7,8 @@ import java.util.Arrays;
  * address is stored as {@code (0, address)} in its own table) to the Agent that owns it and when
  * that Agent last sent from it. Linear probing with backward-shift deletion, so lookups, updates
  * and removals allocate nothing (only growth does). Slot indices returned by {@link #find} are
- * valid until the next {@link #put} or removal.
+ * valid until the next {@link #put} or removal. The slot hash is seeded (by the {@link Registry}'s
+ * random seed), so an Agent cannot precompute inner addresses that pile up in one probe run.
  */
 final class InnerAddressTable {
   private static final int INITIAL_CAPACITY = 8;
@@ -18,6 +19,15 @@ final class InnerAddressTable {
   private Registration[] values = new Registration[INITIAL_CAPACITY];
   private int mask = INITIAL_CAPACITY - 1;
   private int size;
+  private final long seed;
+
+  InnerAddressTable(long seed) {
+    this.seed = seed;
+  }
+
+  InnerAddressTable() {
+    this(0);
+  }
 
   int size() {
     return size;
@@ -131,7 +141,7 @@ final class InnerAddressTable {
   }
 
   private int slot(long hi, long lo) {
-    long h = hi * 0x9e3779b97f4a7c15L + lo;
+    long h = (hi ^ seed) * 0x9e3779b97f4a7c15L + lo;
     h ^= h >>> 33;
     h *= 0xff51afd7ed558ccdL;
     h ^= h >>> 33;

@@ -99,7 +99,7 @@ public final class Registry {
     if (service == null) {
       byte[] id = new byte[idLength];
       buffer.getBytes(idOffset, id);
-      service = new Service(hash, id, displayName(id));
+      service = new Service(hash, id, displayName(id), seed);
       service.next = services.get(hash);
       services.put(hash, service);
       serviceCount++;

@@ -23,15 +23,22 @@ final class Service {
   int agentCount;
 
   /** Inner IPv4 source address (as {@code (0, address)}) → the Agent that owns it. */
-  final InnerAddressTable ipv4 = new InnerAddressTable();
+  final InnerAddressTable ipv4;
 
   /** Inner IPv6 source address → the Agent that owns it. */
-  final InnerAddressTable ipv6 = new InnerAddressTable();
+  final InnerAddressTable ipv6;
 
   Service(long hash, byte[] id, String displayName) {
+    this(hash, id, displayName, 0);
+  }
+
+  /** {@code seed} seeds the inner-address tables' hash. */
+  Service(long hash, byte[] id, String displayName, long seed) {
     this.hash = hash;
     this.id = id;
     this.displayName = displayName;
+    this.ipv4 = new InnerAddressTable(seed);
+    this.ipv6 = new InnerAddressTable(seed);
   }
 
   boolean isEmpty() {

@@ -48,6 +48,22 @@ class PolicyTest {
   }
 
   @Test
+  void modesParseFromConfigurationValues() {
+    assertSame(Policy.Mode.MTLS, Policy.Mode.parse("mtls"));
+    assertSame(Policy.Mode.NONE, Policy.Mode.parse(" None "));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Policy.Mode.parse("tls"));
+    assertTrue(e.getMessage().contains("\"none\" or \"mtls\""), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> Policy.Mode.parse(null));
+    Policy.Builder many = Policy.builder();
+    for (int i = 0; i < 12; i++) {
+      many.service("s" + i, List.of(), List.of());
+    }
+    assertEquals(
+        "mtls, 12 services: s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, ...", many.build().toString());
+  }
+
+  @Test
   void noneAllowsEverything() {
     Policy p =
         Policy.builder().mode(Policy.Mode.NONE).service("db", List.of("x"), List.of()).build();

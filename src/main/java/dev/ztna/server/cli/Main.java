@@ -263,14 +263,14 @@ public final class Main implements Callable<Integer> {
     if (checkConfig) {
       return checkConfig(settings);
     }
+    if (settings.isGiven(Settings.LOG_LEVEL) || settings.isGiven(Settings.LOG_FORMAT)) {
+      Logging.apply(settings.logLevel, settings.logFormat);
+    }
     ServerCredentials credentials;
     try {
       credentials = loadOrGenerateCredentials(settings, true);
     } catch (CredentialsException e) {
       return fail(e.getMessage());
-    }
-    if (settings.isGiven(Settings.LOG_LEVEL) || settings.isGiven(Settings.LOG_FORMAT)) {
-      Logging.apply(settings.logLevel, settings.logFormat);
     }
     if (settings.auth.mode == AuthMode.NONE) {
       LOG.warn(

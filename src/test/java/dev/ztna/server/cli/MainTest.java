@@ -31,6 +31,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,6 +50,22 @@ class MainTest {
   private ServerConfig config;
   private ServerCredentials credentials;
   private int launches;
+
+  // Runs with --log-level change the JVM's root level (Logging.apply): put it back for later tests.
+  private static final ch.qos.logback.classic.Logger ROOT =
+      (ch.qos.logback.classic.Logger)
+          org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+  private static ch.qos.logback.classic.Level rootLevel;
+
+  @BeforeAll
+  static void saveRootLevel() {
+    rootLevel = ROOT.getLevel();
+  }
+
+  @AfterEach
+  void restoreRootLevel() {
+    ROOT.setLevel(rootLevel);
+  }
 
   @BeforeAll
   static void credentials() {

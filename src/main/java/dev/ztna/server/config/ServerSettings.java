@@ -24,10 +24,7 @@ public final class ServerSettings {
   /** Every setting's value and origin. */
   public final ConfigValues values;
 
-  /**
-   * The loop's configuration. {@code retry = "under-load"} maps to ALWAYS here (see {@link
-   * #retry}).
-   */
+  /** The loop's configuration, with the {@code [limits]} and the retry mode mapped onto it. */
   public final ServerConfig server;
 
   public final AuthSettings auth;

@@ -2,10 +2,12 @@ package dev.ztna.server.cli;
 
 import dev.ztna.server.certs.CredentialsException;
 import dev.ztna.server.certs.ServerCredentials;
+import dev.ztna.server.certs.TrustAnchors;
 import dev.ztna.server.loop.ServerConfig;
 import dev.ztna.server.loop.ServerLauncher;
 import dev.ztna.server.relay.RelayApplication;
 import dev.ztna.server.relay.RelayCounters;
+import dev.ztna.server.tls.ClientAuth;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.Inet6Address;
@@ -62,7 +64,10 @@ import picocli.CommandLine.TypeConversionException;
       "  other        both              an IP packet, relayed unchanged: Agent -> its service's Connector;",
       "               Connector -> its only Agent, or the Agent owning the inner destination address",
       "Application close codes: 0x101 malformed REGISTER, 0x102 replaced by a newer Connector,",
-      "0x103 server shutting down. Undeliverable datagrams are dropped and counted."
+      "0x103 server shutting down. Undeliverable datagrams are dropped and counted.",
+      "With --auth mtls a client without a valid certificate is refused with CRYPTO_ERROR",
+      "0x100 + TLS alert: 0x174 certificate_required, 0x130 unknown_ca, 0x12d certificate_expired,",
+      "0x12a bad_certificate, 0x12b unsupported_certificate, 0x133 decrypt_error."
     })
 public final class Main implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
@@ -234,6 +239,26 @@ public final class Main implements Callable<Integer> {
               + " ${DEFAULT-VALUE}).")
   private long statsIntervalMs;
 
+  @Option(
+      names = "--auth",
+      paramLabel = "none|mtls",
+      defaultValue = "none",
+      converter = AuthModeConverter.class,
+      description =
+          "Client authentication: mtls requires every client to present a certificate issued by"
+              + " --client-ca (mutual TLS); none accepts any client (development only)"
+              + " (default: ${DEFAULT-VALUE}).")
+  private AuthMode auth;
+
+  @Option(
+      names = "--client-ca",
+      paramLabel = "FILE",
+      description =
+          "PEM bundle of the CA certificates trusted for client certificates (--auth mtls).")
+  private Path clientCa;
+
+  private ClientAuth clientAuth;
+
   private final Launcher launcher;
   private final Path defaultCertDir;
   private PrintWriter err;
@@ -302,6 +327,11 @@ public final class Main implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    try {
+      clientAuth = loadClientAuth();
+    } catch (CredentialsException e) {
+      return fail(e.getMessage());
+    }
     ServerConfig config;
     try {
       config = buildConfig();
@@ -320,7 +350,29 @@ public final class Main implements Callable<Integer> {
         config.retryMode,
         config.idleKind,
         credentials.describe());
+    if (clientAuth == null) {
+      LOG.warn(
+          "client authentication is off (--auth none): any client may connect; development only");
+    } else {
+      LOG.info("client authentication: mutual TLS, certificate {}", clientAuth);
+    }
     return launcher.run(config, credentials);
+  }
+
+  /** Fails closed: mtls needs a readable CA bundle; a CA file without mtls is a mistake too. */
+  private ClientAuth loadClientAuth() throws CredentialsException {
+    if (auth == AuthMode.NONE) {
+      if (clientCa != null) {
+        throw new CredentialsException("--client-ca is only used with --auth mtls");
+      }
+      return null;
+    }
+    if (clientCa == null) {
+      throw new CredentialsException(
+          "--auth mtls needs --client-ca FILE (a PEM bundle of the CA certificates trusted for"
+              + " client certificates)");
+    }
+    return ClientAuth.required(TrustAnchors.load(clientCa));
   }
 
   private int fail(String message) {
@@ -366,6 +418,7 @@ public final class Main implements Callable<Integer> {
         .initialMaxStreamsUni(initialMaxStreamsUni)
         .drainTimeout(Duration.ofMillis(drainTimeoutMs))
         .statsInterval(Duration.ofMillis(statsIntervalMs))
+        .clientAuth(clientAuth)
         .build();
   }
 
@@ -592,6 +645,27 @@ public final class Main implements Callable<Integer> {
           return ServerConfig.RetryMode.NEVER;
         default:
           throw new TypeConversionException("'" + value + "': expected always or never");
+      }
+    }
+  }
+
+  /** Client authentication modes of {@code --auth}. */
+  enum AuthMode {
+    NONE,
+    MTLS
+  }
+
+  /** picocli converter for {@code --auth}. */
+  static final class AuthModeConverter implements ITypeConverter<AuthMode> {
+    @Override
+    public AuthMode convert(String value) {
+      switch (value.toLowerCase(Locale.ROOT)) {
+        case "none":
+          return AuthMode.NONE;
+        case "mtls":
+          return AuthMode.MTLS;
+        default:
+          throw new TypeConversionException("'" + value + "': expected none or mtls");
       }
     }
   }

@@ -107,6 +107,7 @@ public final class ServerAgent
   private final RetryIntegrity retryIntegrity = new RetryIntegrity();
   private final PacketHeaderFlyweight header = new PacketHeaderFlyweight();
   private final PeerAddress peer = new PeerAddress();
+  private final ClientAuthEvents authEvents;
 
   private final ByteBuffer rxDirect = ByteBuffer.allocateDirect(MAX_DATAGRAM);
   private final byte[] rx = new byte[MAX_DATAGRAM];
@@ -161,6 +162,7 @@ public final class ServerAgent
     this.nanoClock = nanoClock;
     this.now = nanoClock.nanoTime();
     this.resetBudgetNanos = now;
+    this.authEvents = new ClientAuthEvents(counters, now);
     this.timers = new DeadlineTimerWheel(TimeUnit.NANOSECONDS, now, 1 << 20, 1024);
     this.useConnectedSockets =
         config.connectedSockets && this.endpoints[0].supportsConnectedSockets();
@@ -750,7 +752,13 @@ public final class ServerAgent
   public void onEstablished(QuicConnection c) {
     ServerConnection sc = owner(c);
     counters.increment(Counter.HANDSHAKES_COMPLETED);
-    LOG.info("{} established: peer {}, cipher suite {}", sc, c.peerAddress(), c.cipherSuite());
+    authEvents.onEstablished(c);
+    LOG.info(
+        "{} established: peer {}, cipher suite {}, identity {}",
+        sc,
+        c.peerAddress(),
+        c.cipherSuite(),
+        c.peerIdentity() == null ? "none" : c.peerIdentity());
     application.onEstablished(sc);
   }
 
@@ -776,6 +784,7 @@ public final class ServerAgent
     }
     sc.closed = true;
     counters.increment(Counter.CONNECTIONS_CLOSED);
+    authEvents.onClosed(sc, c, errorCode, now);
     LOG.info(
         "{} closed {} with {} error 0x{} ({}) after {} ms",
         sc,

@@ -1,5 +1,6 @@
 package dev.ztna.server.loop;
 
+import dev.ztna.server.tls.ClientAuth;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,6 +50,12 @@ public final class ServerConfig {
    */
   public final boolean connectedSockets;
 
+  /**
+   * Client authentication (mutual TLS): trust anchors and whether a certificate is required; {@code
+   * null} (the default) requests no client certificate.
+   */
+  public final ClientAuth clientAuth;
+
   private ServerConfig(Builder b) {
     this.listen = List.copyOf(b.listen);
     this.certFile = Objects.requireNonNull(b.certFile);
@@ -68,6 +75,7 @@ public final class ServerConfig {
     this.drainTimeout = Objects.requireNonNull(b.drainTimeout);
     this.statsInterval = Objects.requireNonNull(b.statsInterval);
     this.connectedSockets = b.connectedSockets;
+    this.clientAuth = b.clientAuth;
     if (listen.isEmpty()) {
       throw new IllegalArgumentException("at least one listen address is required");
     }
@@ -105,6 +113,7 @@ public final class ServerConfig {
     private Duration drainTimeout = Duration.ofSeconds(3);
     private Duration statsInterval = Duration.ofSeconds(60);
     private boolean connectedSockets = true;
+    private ClientAuth clientAuth;
 
     private Builder() {}
 
@@ -195,6 +204,12 @@ public final class ServerConfig {
 
     public Builder connectedSockets(boolean v) {
       connectedSockets = v;
+      return this;
+    }
+
+    /** Client authentication, or {@code null} for none. */
+    public Builder clientAuth(ClientAuth v) {
+      clientAuth = v;
       return this;
     }
 

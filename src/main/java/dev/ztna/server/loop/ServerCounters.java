@@ -36,7 +36,15 @@ public final class ServerCounters extends CounterSet<ServerCounters.Counter> {
     DROP_SHUTTING_DOWN("drop_initial_shutting_down"),
     DROP_SEND_BUFFER_FULL("drop_send_buffer_full"),
     DROP_SEND_ERROR("drop_send_error"),
-    RECEIVE_ERRORS("receive_errors");
+    RECEIVE_ERRORS("receive_errors"),
+    AUTH_SUCCEEDED("auth_succeeded"),
+    AUTH_CERTIFICATE_REQUIRED("auth_certificate_required"),
+    AUTH_BAD_CERTIFICATE("auth_bad_certificate"),
+    AUTH_UNSUPPORTED_CERTIFICATE("auth_unsupported_certificate"),
+    AUTH_UNKNOWN_CA("auth_unknown_ca"),
+    AUTH_CERTIFICATE_EXPIRED("auth_certificate_expired"),
+    AUTH_BAD_CERTIFICATE_VERIFY("auth_bad_certificate_verify"),
+    AUTH_PROTOCOL_ERROR("auth_protocol_error");
 
     private final String label;
 

@@ -90,11 +90,12 @@ public final class ZtnaServer implements AutoCloseable {
             idleStrategy(config.idleKind), t -> LOG.error("server loop error", t), null, agent);
     Thread loopThread = AgentRunner.startOnThread(runner);
     LOG.info(
-        "listening on {} (retry {}, idle strategy {}, cid length {})",
+        "listening on {} (retry {}, idle strategy {}, cid length {}, client authentication {})",
         local,
         config.retryMode,
         config.idleKind,
-        config.cidLength);
+        config.cidLength,
+        config.clientAuth == null ? "none" : config.clientAuth);
     return new ZtnaServer(counters, local, runner, loopThread, agent, config.drainTimeout);
   }
 
@@ -104,7 +105,7 @@ public final class ZtnaServer implements AutoCloseable {
     byte[] resetKey = new byte[32];
     random.nextBytes(resetKey);
     return ConnectionConfig.builder(
-            new TlsServerConfig(credentials),
+            new TlsServerConfig(credentials, List.of(TlsServerConfig.ZTNA_V1), config.clientAuth),
             new RandomConnectionIdGenerator(config.cidLength, random),
             new StatelessResetTokens(resetKey))
         .idleTimeoutMs(config.idleTimeoutMs)

@@ -47,6 +47,8 @@ public final class TestPki {
   public enum Alg {
     EC,
     RSA,
+    /** RSA with an id-RSASSA-PSS public key (signs only with rsa_pss_pss_*). */
+    RSA_PSS,
     ED25519
   }
 
@@ -145,6 +147,10 @@ public final class TestPki {
           g = KeyPairGenerator.getInstance("RSA");
           g.initialize(2048);
           break;
+        case RSA_PSS:
+          g = KeyPairGenerator.getInstance("RSASSA-PSS");
+          g.initialize(2048);
+          break;
         case ED25519:
           g = KeyPairGenerator.getInstance("Ed25519");
           break;
@@ -162,6 +168,8 @@ public final class TestPki {
     switch (key.getAlgorithm()) {
       case "RSA":
         return "SHA256withRSA";
+      case "RSASSA-PSS":
+        return "SHA256withRSAandMGF1";
       case "Ed25519":
       case "EdDSA":
         return "Ed25519";

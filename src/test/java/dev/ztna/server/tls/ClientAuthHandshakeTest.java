@@ -33,6 +33,7 @@ class ClientAuthHandshakeTest {
   static Issued connector;
   static Issued agentRsa;
   static Issued agentEd25519;
+  static Issued agentPss;
   static Issued expired;
   static Issued notYetValid;
   static Issued foreign;
@@ -54,6 +55,7 @@ class ClientAuthHandshakeTest {
     connector = TestPki.issue(ca, TestPki.leaf().uri(TestPki.CONNECTOR_DB).dns("db.example"));
     agentRsa = TestPki.issue(rsaCa, TestPki.leaf().uri(TestPki.AGENT_ALICE).alg(Alg.RSA));
     agentEd25519 = TestPki.issue(ca, TestPki.leaf().uri(TestPki.AGENT_ALICE).alg(Alg.ED25519));
+    agentPss = TestPki.issue(ca, TestPki.leaf().uri(TestPki.AGENT_ALICE).alg(Alg.RSA_PSS));
     Instant now = Instant.now();
     expired =
         TestPki.issue(
@@ -194,6 +196,19 @@ class ClientAuthHandshakeTest {
     TlsServerHandshake s = server(required());
     assertEquals(0, authenticate(s, agentEd25519, 0x0807));
     assertEquals(TestPki.AGENT_ALICE, s.peerIdentity());
+  }
+
+  @Test
+  void rsaPssKeyClientIsAuthenticatedWithRsaPssPss() throws Exception {
+    TlsServerHandshake s = server(required());
+    assertEquals(0, authenticate(s, agentPss, 0x0809));
+    assertEquals(TestPki.AGENT_ALICE, s.peerIdentity());
+  }
+
+  @Test
+  void rsaPssKeyWithAnRsaeSchemeIsIllegalParameter() throws Exception {
+    TlsServerHandshake s = server(required());
+    assertEquals(TlsAlert.ILLEGAL_PARAMETER, authenticate(s, agentPss, 0x0804));
   }
 
   @Test

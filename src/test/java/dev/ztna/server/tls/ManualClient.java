@@ -345,6 +345,10 @@ final class ManualClient {
         s = Signature.getInstance("RSASSA-PSS");
         s.setParameter(new PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, 32, 1));
         break;
+      case 0x0809:
+        s = Signature.getInstance("RSASSA-PSS");
+        s.setParameter(new PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, 32, 1));
+        break;
       case 0x0807:
         s = Signature.getInstance("Ed25519");
         break;

@@ -496,7 +496,7 @@ public final class ServerCredentials {
     }
   }
 
-  private static boolean isP256(ECParameterSpec p) {
+  static boolean isP256(ECParameterSpec p) {
     return p != null
         && p.getCurve().equals(P256.getCurve())
         && p.getGenerator().equals(P256.getGenerator())
@@ -517,7 +517,7 @@ public final class ServerCredentials {
   // ---------------------------------------------------------------------------------------------
   // PEM reading
 
-  private static List<X509Certificate> readCertificates(Path file) throws CredentialsException {
+  static List<X509Certificate> readCertificates(Path file) throws CredentialsException {
     String what = "certificate file '" + file + "'";
     List<Object> objects = parsePem(readText(file, what), what);
     List<X509Certificate> certs = new ArrayList<>();

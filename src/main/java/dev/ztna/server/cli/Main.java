@@ -276,6 +276,8 @@ public final class Main implements Callable<Integer> {
       LOG.warn(
           "auth.mode = none: any client that completes a handshake may register (development"
               + " only); set [auth] mode = \"mtls\" in production");
+    } else {
+      LOG.info("client authentication: mutual TLS, certificate {}", settings.server.clientAuth);
     }
     LOG.info(
         "starting: listen {}, retry {}, idle strategy {}, TLS credentials: {}, config {}",

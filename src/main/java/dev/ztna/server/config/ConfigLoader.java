@@ -122,6 +122,12 @@ public final class ConfigLoader {
           where(v, Settings.AUTH_MODE)
               + ": key 'auth.client_ca' is required with auth.mode = \"mtls\"");
     }
+    if (v.get(Settings.AUTH_MODE) != AuthMode.MTLS && ca != null) {
+      // Fail closed: a CA without mode = "mtls" is a forgotten mode, not a wish to run open.
+      throw new ConfigException(
+          where(v, Settings.AUTH_CLIENT_CA)
+              + ": key 'auth.client_ca' is only used with auth.mode = \"mtls\"");
+    }
     if (ca != null && !Files.isRegularFile(ca)) {
       throw new ConfigException(
           where(v, Settings.AUTH_CLIENT_CA)

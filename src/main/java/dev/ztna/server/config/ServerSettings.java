@@ -1,9 +1,12 @@
 package dev.ztna.server.config;
 
+import dev.ztna.server.certs.CredentialsException;
+import dev.ztna.server.certs.TrustAnchors;
 import dev.ztna.server.logging.LogFormat;
 import dev.ztna.server.logging.LogLevel;
 import dev.ztna.server.loop.ServerConfig;
 import dev.ztna.server.policy.Policy;
+import dev.ztna.server.tls.ClientAuth;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -96,12 +99,28 @@ public final class ServerSettings {
               .drainTimeout(Duration.ofMillis(values.get(Settings.DRAIN_TIMEOUT_MS)))
               .statsInterval(Duration.ofMillis(values.get(Settings.STATS_INTERVAL_MS)))
               .loopCpu(cpu)
+              .clientAuth(clientAuth(auth))
               .keyLogFile(keyLogFile(values.get(Settings.KEYLOG_FILE)))
               .qlogDir(values.get(Settings.QLOG_DIR))
               .qlogSample(values.get(Settings.QLOG_SAMPLE))
               .build();
     } catch (IllegalArgumentException e) {
       throw new ConfigException("invalid configuration: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Mutual TLS from {@code [auth]}: null for mode none; for mtls the CA bundle must load (fail
+   * closed: a missing, unreadable or non-CA file is a configuration error).
+   */
+  private static ClientAuth clientAuth(AuthSettings auth) {
+    if (auth.mode != AuthMode.MTLS) {
+      return null;
+    }
+    try {
+      return ClientAuth.required(TrustAnchors.load(auth.clientCa));
+    } catch (CredentialsException e) {
+      throw new ConfigException("auth.client_ca: " + e.getMessage(), e);
     }
   }
 

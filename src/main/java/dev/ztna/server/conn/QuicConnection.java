@@ -4,6 +4,7 @@ import dev.ztna.server.crypto.CipherSuite;
 import dev.ztna.server.crypto.InitialKeys;
 import dev.ztna.server.crypto.InitialSecrets;
 import dev.ztna.server.crypto.PacketProtection;
+import dev.ztna.server.tls.ClientAuthFailure;
 import dev.ztna.server.tls.EncryptionLevel;
 import dev.ztna.server.tls.TlsListener;
 import dev.ztna.server.tls.TlsServerHandshake;
@@ -2287,6 +2288,15 @@ public final class QuicConnection {
    */
   public String peerIdentity() {
     return peerIdentity;
+  }
+
+  /**
+   * Why client authentication failed when the handshake failed in it (RFC 8446 §4.4.2-§4.4.3), else
+   * {@link ClientAuthFailure#NONE}.
+   */
+  public ClientAuthFailure clientAuthFailure() {
+    TlsServerHandshake t = tls;
+    return t == null ? ClientAuthFailure.NONE : t.clientAuthFailure();
   }
 
   /** The negotiated cipher suite, null before the ServerHello. */

@@ -111,6 +111,7 @@ public final class ServerAgent
   private final PeerAddress peer = new PeerAddress();
   private final AdmissionControl admission;
   private final ConnectionRefusal refusal;
+  private final ClientAuthEvents authEvents;
 
   private final ByteBuffer rxDirect = ByteBuffer.allocateDirect(MAX_DATAGRAM);
   private final byte[] rx = new byte[MAX_DATAGRAM];
@@ -173,6 +174,7 @@ public final class ServerAgent
     this.nanoClock = nanoClock;
     this.now = nanoClock.nanoTime();
     this.resetBudgetNanos = now;
+    this.authEvents = new ClientAuthEvents(counters, now);
     this.timers = new DeadlineTimerWheel(TimeUnit.NANOSECONDS, now, 1 << 20, 1024);
     this.admission = new AdmissionControl(config.limits, counters);
     this.refusal = new ConnectionRefusal(AdmissionControl.REASONS, rx, tx);
@@ -873,7 +875,13 @@ public final class ServerAgent
     counters.increment(Counter.HANDSHAKES_COMPLETED);
     cancelHandshakeDeadline(sc);
     admission.onEstablished(sc);
-    LOG.info("{} established: peer {}, cipher suite {}", sc, c.peerAddress(), c.cipherSuite());
+    authEvents.onEstablished(c);
+    LOG.info(
+        "{} established: peer {}, cipher suite {}, identity {}",
+        sc,
+        c.peerAddress(),
+        c.cipherSuite(),
+        c.peerIdentity() == null ? "none" : c.peerIdentity());
     application.onEstablished(sc);
   }
 
@@ -902,6 +910,7 @@ public final class ServerAgent
     }
     sc.closed = true;
     counters.increment(Counter.CONNECTIONS_CLOSED);
+    authEvents.onClosed(sc, c, errorCode, now);
     LOG.info(
         "{} closed {} with {} error 0x{} ({}) after {} ms",
         sc,

@@ -1,5 +1,6 @@
 package dev.ztna.server.loop;
 
+import dev.ztna.server.tls.ClientAuth;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,6 +70,12 @@ public final class ServerConfig {
   /** Fraction of connections traced into {@link #qlogDir}, 0..1 (default 1). */
   public final double qlogSample;
 
+  /**
+   * Client authentication (mutual TLS): trust anchors and whether a certificate is required; {@code
+   * null} (the default) requests no client certificate.
+   */
+  public final ClientAuth clientAuth;
+
   private ServerConfig(Builder b) {
     this.listen = List.copyOf(b.listen);
     this.certFile = Objects.requireNonNull(b.certFile);
@@ -96,6 +103,7 @@ public final class ServerConfig {
     if (!(qlogSample >= 0 && qlogSample <= 1)) {
       throw new IllegalArgumentException("qlog sample must be 0..1, got " + qlogSample);
     }
+    this.clientAuth = b.clientAuth;
     if (listen.isEmpty()) {
       throw new IllegalArgumentException("at least one listen address is required");
     }
@@ -138,6 +146,7 @@ public final class ServerConfig {
     private Path keyLogFile;
     private Path qlogDir;
     private double qlogSample = 1.0;
+    private ClientAuth clientAuth;
 
     private Builder() {}
 
@@ -256,6 +265,12 @@ public final class ServerConfig {
     /** Fraction of connections traced when {@link #qlogDir} is set, 0..1. */
     public Builder qlogSample(double v) {
       qlogSample = v;
+      return this;
+    }
+
+    /** Client authentication, or {@code null} for none. */
+    public Builder clientAuth(ClientAuth v) {
+      clientAuth = v;
       return this;
     }
 

@@ -48,7 +48,15 @@ public final class ServerCounters extends CounterSet<ServerCounters.Counter> {
     HANDSHAKE_TIMEOUTS("handshake_timeouts"),
     DROP_RATE_LIMITED("drop_rate_limited"),
     RETRY_UNDER_LOAD("retry_under_load"),
-    LIMITS_UPDATED("limits_updated");
+    LIMITS_UPDATED("limits_updated"),
+    AUTH_SUCCEEDED("auth_succeeded"),
+    AUTH_CERTIFICATE_REQUIRED("auth_certificate_required"),
+    AUTH_BAD_CERTIFICATE("auth_bad_certificate"),
+    AUTH_UNSUPPORTED_CERTIFICATE("auth_unsupported_certificate"),
+    AUTH_UNKNOWN_CA("auth_unknown_ca"),
+    AUTH_CERTIFICATE_EXPIRED("auth_certificate_expired"),
+    AUTH_BAD_CERTIFICATE_VERIFY("auth_bad_certificate_verify"),
+    AUTH_PROTOCOL_ERROR("auth_protocol_error");
 
     private final String label;
 

@@ -120,11 +120,12 @@ public final class ZtnaServer implements AutoCloseable {
             ? AgentRunner.startOnThread(runner)
             : AgentRunner.startOnThread(runner, LoopAffinity.pinningThreadFactory(config.loopCpu));
     LOG.info(
-        "listening on {} (retry {}, idle strategy {}, cid length {})",
+        "listening on {} (retry {}, idle strategy {}, cid length {}, client authentication {})",
         local,
         config.retryMode,
         config.idleKind,
-        config.cidLength);
+        config.cidLength,
+        config.clientAuth == null ? "none" : config.clientAuth);
     ZtnaServer server =
         new ZtnaServer(counters, local, runner, loopThread, agent, config.drainTimeout);
     server.keyLog = keyLog;
@@ -148,7 +149,7 @@ public final class ZtnaServer implements AutoCloseable {
     byte[] resetKey = new byte[32];
     random.nextBytes(resetKey);
     return ConnectionConfig.builder(
-            new TlsServerConfig(credentials),
+            new TlsServerConfig(credentials, List.of(TlsServerConfig.ZTNA_V1), config.clientAuth),
             new RandomConnectionIdGenerator(config.cidLength, random),
             new StatelessResetTokens(resetKey))
         .idleTimeoutMs(config.idleTimeoutMs)

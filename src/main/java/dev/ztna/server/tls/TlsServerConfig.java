@@ -6,8 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Server-wide TLS settings shared by all connections: the certificate chain with its signing key
- * and the ALPN protocols the server accepts, most preferred first.
+ * Server-wide TLS settings shared by all connections: the certificate chain with its signing key,
+ * the ALPN protocols the server accepts, most preferred first, and client authentication (mutual
+ * TLS; {@code null}: none, no CertificateRequest is sent).
  */
 public final class TlsServerConfig {
   /** The only application protocol of the ztna-v1 contract. */
@@ -16,6 +17,7 @@ public final class TlsServerConfig {
   private final ServerCredentials credentials;
   private final List<String> applicationProtocols;
   private final List<byte[]> alpnBytes;
+  private final ClientAuth clientAuth;
 
   /** Credentials with ALPN {@code ["ztna-v1"]}. */
   public TlsServerConfig(ServerCredentials credentials) {
@@ -23,6 +25,14 @@ public final class TlsServerConfig {
   }
 
   public TlsServerConfig(ServerCredentials credentials, List<String> applicationProtocols) {
+    this(credentials, applicationProtocols, null);
+  }
+
+  /**
+   * @param clientAuth client authentication settings, or {@code null} for none
+   */
+  public TlsServerConfig(
+      ServerCredentials credentials, List<String> applicationProtocols, ClientAuth clientAuth) {
     if (credentials == null) {
       throw new IllegalArgumentException("credentials required");
     }
@@ -40,6 +50,12 @@ public final class TlsServerConfig {
     this.credentials = credentials;
     this.applicationProtocols = List.copyOf(applicationProtocols);
     this.alpnBytes = encoded;
+    this.clientAuth = clientAuth;
+  }
+
+  /** Client authentication, or {@code null} when clients are not asked for a certificate. */
+  public ClientAuth clientAuth() {
+    return clientAuth;
   }
 
   public ServerCredentials credentials() {

@@ -5,6 +5,7 @@ import dev.ztna.server.crypto.CipherSuite;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import org.slf4j.Logger;
@@ -12,8 +13,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The server side of one TLS 1.3 handshake carried over QUIC (RFC 8446, RFC 9001 §4 and §8): full
- * (EC)DHE handshake with an optional HelloRetryRequest, no PSK/0-RTT, no session tickets, no client
- * authentication.
+ * (EC)DHE handshake with an optional HelloRetryRequest, no PSK/0-RTT, no session tickets, and
+ * client authentication (a CertificateRequest, then the client's Certificate and CertificateVerify
+ * before its Finished, RFC 8446 §4.3.2, §4.4) when {@link TlsServerConfig#clientAuth()} is set; the
+ * checks live in {@link ClientCertificateVerifier}.
  *
  * <p>The connection feeds in-order CRYPTO stream bytes per encryption level to {@link
  * #onCryptoData}; messages may be split across calls or several may arrive in one. Output goes
@@ -105,6 +108,8 @@ public final class TlsServerHandshake {
   private enum State {
     WAIT_CLIENT_HELLO,
     WAIT_SECOND_CLIENT_HELLO,
+    WAIT_CLIENT_CERTIFICATE,
+    WAIT_CLIENT_CERTIFICATE_VERIFY,
     WAIT_FINISHED,
     COMPLETE,
     FAILED
@@ -128,6 +133,11 @@ public final class TlsServerHandshake {
   private KeySchedule keys;
   private byte[] serverFinishedTranscriptHash;
 
+  /** Transcript hash the client Finished covers: through server Finished, or client CV. */
+  private byte[] clientFinishedTranscriptHash;
+
+  private final ClientCertificateVerifier clientAuth;
+
   public TlsServerHandshake(TlsServerConfig config, SecureRandom random, TlsListener listener) {
     this(config, random, listener, KeyLogSink.NONE);
   }
@@ -142,6 +152,8 @@ public final class TlsServerHandshake {
     this.random = random;
     this.listener = listener;
     this.keyLog = keyLog;
+    this.clientAuth =
+        config.clientAuth() == null ? null : new ClientCertificateVerifier(config.clientAuth());
   }
 
   /**
@@ -166,6 +178,12 @@ public final class TlsServerHandshake {
       result = TlsAlert.INTERNAL_ERROR;
     }
     if (result != 0) {
+      if (clientAuth != null && clientAuth.failure() != ClientAuthFailure.NONE) {
+        LOG.debug(
+            "TLS client authentication failed: {} ({})",
+            clientAuth.failure().label(),
+            clientAuth.detail());
+      }
       LOG.debug("TLS handshake failed in state {} at level {}: {}", state, level, result);
       state = State.FAILED;
       failure = result;
@@ -179,6 +197,8 @@ public final class TlsServerHandshake {
       case WAIT_CLIENT_HELLO:
       case WAIT_SECOND_CLIENT_HELLO:
         return EncryptionLevel.INITIAL;
+      case WAIT_CLIENT_CERTIFICATE:
+      case WAIT_CLIENT_CERTIFICATE_VERIFY:
       case WAIT_FINISHED:
         return EncryptionLevel.HANDSHAKE;
       default:
@@ -217,7 +237,7 @@ public final class TlsServerHandshake {
       }
       byte[] msg = Arrays.copyOfRange(b, p, p + 4 + bodyLen);
       p += 4 + bodyLen;
-      r = type == CLIENT_HELLO ? onClientHello(msg) : onFinished(msg);
+      r = onMessage(type, msg);
       if (r != 0) {
         return r;
       }
@@ -244,15 +264,46 @@ public final class TlsServerHandshake {
           return TlsAlert.UNEXPECTED_MESSAGE;
         }
         return bodyLen > MAX_CLIENT_HELLO ? TlsAlert.DECODE_ERROR : 0;
+      case WAIT_CLIENT_CERTIFICATE:
+        // RFC 8446 §4.4.2: after a CertificateRequest the client's first message is Certificate.
+        if (type != CERTIFICATE) {
+          return clientAuth.protocolError(TlsAlert.UNEXPECTED_MESSAGE, "Certificate expected");
+        }
+        return bodyLen > ClientCertificateVerifier.MAX_CERTIFICATE_MESSAGE
+            ? clientAuth.protocolError(TlsAlert.DECODE_ERROR, "Certificate too large")
+            : 0;
+      case WAIT_CLIENT_CERTIFICATE_VERIFY:
+        // RFC 8446 §4.4.3: a non-empty Certificate is followed by CertificateVerify.
+        if (type != CERTIFICATE_VERIFY) {
+          return clientAuth.protocolError(
+              TlsAlert.UNEXPECTED_MESSAGE, "CertificateVerify expected");
+        }
+        return bodyLen > ClientCertificateVerifier.MAX_CERTIFICATE_VERIFY
+            ? clientAuth.protocolError(TlsAlert.DECODE_ERROR, "CertificateVerify too large")
+            : 0;
       case WAIT_FINISHED:
-        // No CertificateRequest was sent, so a client Certificate/CertificateVerify, like
-        // EndOfEarlyData (0-RTT was never accepted), is unexpected (RFC 8446 §4.4.2, §4.5).
+        // Without a CertificateRequest a client Certificate/CertificateVerify, like
+        // EndOfEarlyData (0-RTT was never accepted), is unexpected (RFC 8446 §4.4.2, §4.5); with
+        // one, they came already.
         if (type != FINISHED) {
           return TlsAlert.UNEXPECTED_MESSAGE;
         }
         return bodyLen != suite.hash().length() ? TlsAlert.DECODE_ERROR : 0;
       default:
         return TlsAlert.UNEXPECTED_MESSAGE;
+    }
+  }
+
+  private int onMessage(int type, byte[] msg) {
+    switch (type) {
+      case CLIENT_HELLO:
+        return onClientHello(msg);
+      case CERTIFICATE:
+        return onClientCertificate(msg);
+      case CERTIFICATE_VERIFY:
+        return onClientCertificateVerify(msg);
+      default:
+        return onFinished(msg);
     }
   }
 
@@ -309,12 +360,21 @@ public final class TlsServerHandshake {
 
     ByteWriter flight = new ByteWriter(2048);
     appendEncryptedExtensions(flight, serverTp);
+    if (clientAuth != null) {
+      // RFC 8446 §4.3.2: CertificateRequest follows EncryptedExtensions and is in the transcript.
+      int start = flight.length();
+      clientAuth.writeCertificateRequest(flight);
+      transcript.update(flight.array(), start, flight.length() - start);
+    }
     appendCertificate(flight);
     appendCertificateVerify(flight);
     appendFinished(flight);
     serverFinishedTranscriptHash = transcriptHash();
+    // RFC 8446 §7.1: the application secrets use the transcript through the server Finished,
+    // whatever client authentication follows.
     keys.deriveApplicationSecrets(serverFinishedTranscriptHash);
-    state = State.WAIT_FINISHED;
+    clientFinishedTranscriptHash = serverFinishedTranscriptHash;
+    state = clientAuth != null ? State.WAIT_CLIENT_CERTIFICATE : State.WAIT_FINISHED;
     listener.onHandshakeData(EncryptionLevel.HANDSHAKE, flight.array(), 0, flight.length());
     keyLog.log(
         KeyLogSink.CLIENT_TRAFFIC_SECRET_0, ch.random, keys.clientApplicationTrafficSecret());
@@ -534,10 +594,39 @@ public final class TlsServerHandshake {
     transcript.update(flight.array(), start, flight.length() - start);
   }
 
+  /** RFC 8446 §4.4.2: the client's certificate chain, checked at once (PKIX, identity). */
+  private int onClientCertificate(byte[] msg) {
+    int r = clientAuth.onCertificate(msg, Instant.now());
+    if (r != 0) {
+      return r;
+    }
+    transcript.update(msg);
+    if (clientAuth.isEmpty()) {
+      // An empty Certificate (allowed when optional) has no CertificateVerify (§4.4.3).
+      clientFinishedTranscriptHash = transcriptHash();
+      state = State.WAIT_FINISHED;
+    } else {
+      state = State.WAIT_CLIENT_CERTIFICATE_VERIFY;
+    }
+    return 0;
+  }
+
+  /** RFC 8446 §4.4.3: the signature over Transcript-Hash(ClientHello .. client Certificate). */
+  private int onClientCertificateVerify(byte[] msg) {
+    int r = clientAuth.onCertificateVerify(msg, transcriptHash());
+    if (r != 0) {
+      return r;
+    }
+    transcript.update(msg);
+    clientFinishedTranscriptHash = transcriptHash();
+    state = State.WAIT_FINISHED;
+    return 0;
+  }
+
   private int onFinished(byte[] msg) {
     byte[] verifyData = Arrays.copyOfRange(msg, 4, msg.length);
     if (!keys.verifyFinished(
-        keys.clientHandshakeTrafficSecret(), serverFinishedTranscriptHash, verifyData)) {
+        keys.clientHandshakeTrafficSecret(), clientFinishedTranscriptHash, verifyData)) {
       // RFC 8446 §4.4.4: a wrong Finished is a decrypt_error.
       return TlsAlert.DECRYPT_ERROR;
     }
@@ -588,7 +677,15 @@ public final class TlsServerHandshake {
    * else subject CN), or {@code null} when no client certificate was requested or verified.
    */
   public String peerIdentity() {
-    return null;
+    return state == State.COMPLETE && clientAuth != null ? clientAuth.identity() : null;
+  }
+
+  /**
+   * Why client authentication failed ({@link ClientAuthFailure#NONE} if it did not, or the
+   * handshake failed for another reason).
+   */
+  public ClientAuthFailure clientAuthFailure() {
+    return clientAuth == null ? ClientAuthFailure.NONE : clientAuth.failure();
   }
 
   /** True once the client's Finished was verified. */

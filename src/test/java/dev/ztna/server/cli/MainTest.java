@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ztna.server.certs.ServerCredentials;
 import dev.ztna.server.certs.ServerCredentials.KeyType;
+import dev.ztna.server.certs.TestPki;
 import dev.ztna.server.config.AuthMode;
 import dev.ztna.server.config.Origin;
 import dev.ztna.server.config.RetryPolicy;
@@ -128,7 +129,7 @@ class MainTest {
     assertTrue(help.contains("[::1]:4433"), help);
     assertTrue(help.contains("certs/cert.pem"), help);
     assertTrue(help.contains("certs/key.pem"), help);
-    assertTrue(help.contains("always|under-load|never"), help);
+    assertTrue(help.contains("always|never|under-load"), help);
     assertTrue(help.contains("busy-spin|backoff"), help);
     assertTrue(help.contains("(default: 30000)"), help);
     assertTrue(help.contains("(default: 1350)"), help);
@@ -677,7 +678,9 @@ class MainTest {
   void servicesAuthAndPolicyFile() throws Exception {
     defaultCredentialsPresent();
     Path ca = tmp.resolve("clients-ca.pem");
-    rsa.writePem(ca, tmp.resolve("unused-key.pem"));
+    Files.writeString(
+        ca,
+        TestPki.pem("CERTIFICATE", TestPki.ca("Clients", TestPki.Alg.EC).certificate.getEncoded()));
     String services =
         "[[service]]\nid = \"db.internal\"\n"
             + "connectors = [\"spiffe://corp.example/connector/db\"]\n"
@@ -713,7 +716,8 @@ class MainTest {
   @ValueSource(
       strings = {
         "[auth]\nmode = \"mtls\"|'auth.client_ca' is required",
-        "[auth]\nclient_ca = \"/no/such/ca.pem\"|'/no/such/ca.pem' does not exist",
+        "[auth]\nmode = \"mtls\"\nclient_ca = \"/no/such/ca.pem\"|'/no/such/ca.pem' does not exist",
+        "[auth]\nclient_ca = \"/no/such/ca.pem\"|only used with auth.mode",
         "[[service]]\nconnectors = []|'service[0].id' is missing",
         "[[service]]\nid = \"\"|'service[0].id' must be 1..255 UTF-8 bytes, got 0",
         "[[service]]\nid = \"a\"\n[[service]]\nid = \"a\"|'service[1].id': service 'a' is"
@@ -762,7 +766,7 @@ class MainTest {
     assertEquals(LogLevel.DEBUG, settings.logLevel);
     assertEquals(LogFormat.JSON, settings.logFormat);
     assertEquals(RetryPolicy.UNDER_LOAD, settings.retry);
-    assertEquals(ServerConfig.RetryMode.ALWAYS, config.retryMode, "under-load Retries for now");
+    assertEquals(ServerConfig.RetryMode.UNDER_LOAD, config.retryMode);
     assertEquals(2, run("--log-format", "xml"));
     assertTrue(err.toString().contains("--log-format must be one of text, json"), err.toString());
     assertEquals(2, run("--cpu", "4096"));

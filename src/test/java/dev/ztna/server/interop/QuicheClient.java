@@ -33,11 +33,18 @@ public final class QuicheClient implements AutoCloseable {
 
   /** A client whose UDP socket is bound to {@code bind} (e.g. {@code [::1]:0} for IPv6). */
   public QuicheClient(long idleTimeoutMs, InetSocketAddress bind) throws InterruptedException {
-    QuicSslContext ssl =
+    this(
+        idleTimeoutMs,
+        bind,
         QuicSslContextBuilder.forClient()
             .trustManager(InsecureTrustManagerFactory.INSTANCE)
             .applicationProtocols("ztna-v1")
-            .build();
+            .build());
+  }
+
+  /** A client with its own TLS context (e.g. with a client certificate for mutual TLS). */
+  public QuicheClient(long idleTimeoutMs, InetSocketAddress bind, QuicSslContext ssl)
+      throws InterruptedException {
     ChannelHandler codec =
         QuicheProfile.apply(new QuicClientCodecBuilder(), idleTimeoutMs).sslContext(ssl).build();
     udp =

@@ -33,8 +33,14 @@ public final class EchoApplication implements Application {
   /** The negotiated cipher suite of every established connection, in order. */
   public final Queue<CipherSuite> cipherSuites = new ConcurrentLinkedQueue<>();
 
+  /** The verified client identity of every established connection that had one, in order. */
+  public final Queue<String> identities = new ConcurrentLinkedQueue<>();
+
   @Override
   public void onEstablished(ClientConnection connection) {
+    if (connection.peerIdentity() != null) {
+      identities.add(connection.peerIdentity());
+    }
     if (connection instanceof ServerConnection) {
       cipherSuites.add(((ServerConnection) connection).quic().cipherSuite());
     }

@@ -203,7 +203,11 @@ final class ManualClient {
    * Finished message to send.
    */
   byte[] onServerFlight(byte[] flight, int expectedScheme) throws Exception {
-    List<byte[]> msgs = messages(flight);
+    List<byte[]> msgs = new ArrayList<>(messages(flight));
+    if (msgs.size() == 5) {
+      certificateRequest = msgs.remove(1);
+      assertEquals(13, certificateRequest[0], "CertificateRequest after EncryptedExtensions");
+    }
     assertEquals(4, msgs.size());
     byte[] ee = msgs.get(0);
     assertEquals(8, ee[0]);
@@ -222,6 +226,9 @@ final class ManualClient {
       p += 4 + len;
     }
     record(ee);
+    if (certificateRequest != null) {
+      record(certificateRequest);
+    }
 
     byte[] cert = msgs.get(1);
     assertEquals(11, cert[0]);
@@ -271,13 +278,105 @@ final class ManualClient {
     byte[] th = transcriptHash();
     clientApSecret = derive(master, "c ap traffic", th);
     serverApSecret = derive(master, "s ap traffic", th);
+    return finished();
+  }
+
+  /** The CertificateRequest the server sent (whole message), or null. */
+  byte[] certificateRequest;
+
+  /** The client Finished over the transcript so far (RFC 8446 §4.4.4). */
+  byte[] finished() {
     byte[] clientFinishedKey =
         Hkdf.expandLabel(hash(), clientHsSecret, "finished", null, hash().length());
-    byte[] verify = Hkdf.hmac(hash(), clientFinishedKey, th);
+    byte[] verify = Hkdf.hmac(hash(), clientFinishedKey, transcriptHash());
     byte[] out = new byte[4 + verify.length];
     out[0] = 20;
     out[3] = (byte) verify.length;
     System.arraycopy(verify, 0, out, 4, verify.length);
+    return out;
+  }
+
+  /** A client Certificate (empty context, no extensions), recorded in the transcript. */
+  byte[] certificate(List<X509Certificate> chain) throws Exception {
+    ByteArrayOutputStream list = new ByteArrayOutputStream();
+    for (X509Certificate c : chain) {
+      byte[] der = c.getEncoded();
+      list.write(der.length >>> 16);
+      list.write(der.length >>> 8);
+      list.write(der.length);
+      list.writeBytes(der);
+      list.write(0);
+      list.write(0);
+    }
+    byte[] l = list.toByteArray();
+    int bodyLen = 1 + 3 + l.length;
+    ByteArrayOutputStream m = new ByteArrayOutputStream();
+    m.write(11);
+    m.write(bodyLen >>> 16);
+    m.write(bodyLen >>> 8);
+    m.write(bodyLen);
+    m.write(0);
+    m.write(l.length >>> 16);
+    m.write(l.length >>> 8);
+    m.write(l.length);
+    m.writeBytes(l);
+    byte[] out = m.toByteArray();
+    record(out);
+    return out;
+  }
+
+  /** The content a client CertificateVerify signs now (RFC 8446 §4.4.3). */
+  byte[] clientVerifyContent() {
+    ByteArrayOutputStream content = new ByteArrayOutputStream();
+    for (int i = 0; i < 64; i++) {
+      content.write(0x20);
+    }
+    content.writeBytes("TLS 1.3, client CertificateVerify".getBytes(StandardCharsets.US_ASCII));
+    content.write(0);
+    content.writeBytes(transcriptHash());
+    return content.toByteArray();
+  }
+
+  /** Signs {@link #clientVerifyContent} with JCA and builds (and records) the CertificateVerify. */
+  byte[] certificateVerify(java.security.PrivateKey key, int scheme) throws Exception {
+    Signature s;
+    switch (scheme) {
+      case 0x0804:
+        s = Signature.getInstance("RSASSA-PSS");
+        s.setParameter(new PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, 32, 1));
+        break;
+      case 0x0809:
+        s = Signature.getInstance("RSASSA-PSS");
+        s.setParameter(new PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, 32, 1));
+        break;
+      case 0x0807:
+        s = Signature.getInstance("Ed25519");
+        break;
+      case 0x0401:
+        s = Signature.getInstance("SHA256withRSA");
+        break;
+      default:
+        s = Signature.getInstance("SHA256withECDSA");
+    }
+    s.initSign(key);
+    s.update(clientVerifyContent());
+    return certificateVerifyMessage(scheme, s.sign());
+  }
+
+  /** A CertificateVerify with the given scheme and signature bytes, recorded. */
+  byte[] certificateVerifyMessage(int scheme, byte[] sig) {
+    int bodyLen = 4 + sig.length;
+    byte[] out = new byte[4 + bodyLen];
+    out[0] = 15;
+    out[1] = (byte) (bodyLen >>> 16);
+    out[2] = (byte) (bodyLen >>> 8);
+    out[3] = (byte) bodyLen;
+    out[4] = (byte) (scheme >>> 8);
+    out[5] = (byte) scheme;
+    out[6] = (byte) (sig.length >>> 8);
+    out[7] = (byte) sig.length;
+    System.arraycopy(sig, 0, out, 8, sig.length);
+    record(out);
     return out;
   }
 }

@@ -26,9 +26,8 @@ import tech.kwik.core.log.Logger;
  * "Handshake error", a race in Kwik 0.10.3 between its connecting thread (which records the
  * ClientHello only after handing it to the sender) and its receiver thread (which re-sends that
  * ClientHello when the Retry arrives, within a millisecond on loopback); traced in perf/RESULTS.md
- * (issue 12) with {@code KwikRetryLoopTest}. {@link
- * #connectWithReconnects(Duration)} reconnects (at most twice) and counts it in {@link
- * #reconnects()} and {@link #TOTAL_RECONNECTS}.
+ * (issue 12) with {@code KwikRetryLoopTest}. {@link #connectWithReconnects(Duration)} reconnects
+ * (at most twice) and counts it in {@link #reconnects()} and {@link #TOTAL_RECONNECTS}.
  */
 public final class KwikClient implements AutoCloseable {
   /** Reconnects done by {@link #connectWithReconnects} across all instances (for reporting). */

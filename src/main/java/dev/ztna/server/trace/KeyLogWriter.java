@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.AtomicBuffer;
@@ -33,6 +34,7 @@ public final class KeyLogWriter implements KeyLogSink, AutoCloseable {
   private final Writer out;
   private final RingWriterThread writer;
   private final AtomicLong dropped = new AtomicLong();
+  private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicLong written = new AtomicLong();
   private final byte[] random = new byte[CLIENT_RANDOM_LENGTH];
   private final byte[] secret = new byte[MAX_SECRET_LENGTH];
@@ -147,9 +149,12 @@ public final class KeyLogWriter implements KeyLogSink, AutoCloseable {
     return written.get();
   }
 
-  /** Writes what is queued, stops the writer thread and closes the file. */
+  /** Writes what is queued, stops the writer thread and closes the file; idempotent. */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return; // idempotent
+    }
     writer.close();
     try {
       out.close();

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.AtomicBuffer;
@@ -52,7 +53,6 @@ public final class QlogWriter implements QlogSink.Factory, AutoCloseable {
   private static final int CONN = 0;
   private static final int TIME = 8;
   private static final int BODY = 16;
-  private static final int PACKET_RECORD = BODY + 16 + MAX_FRAMES * 24;
 
   private static final int CC_SLOW_START = 0;
   private static final int CC_AVOIDANCE = 1;
@@ -67,11 +67,15 @@ public final class QlogWriter implements QlogSink.Factory, AutoCloseable {
   private final Random random;
   private final RingWriterThread writer;
   private final AtomicLong dropped = new AtomicLong();
+  private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicLong connections = new AtomicLong();
   private final AtomicLong filesWritten = new AtomicLong();
   private final Map<Long, Trace> traces = new HashMap<>();
   private final StringBuilder sb = new StringBuilder(1024);
   private long nextId;
+
+  /** Ring capacity: about 100k packet events of two frames. */
+  private static final int RING_CAPACITY = 1 << 23;
 
   private QlogWriter(Path dir, double sample, Random random, int ringCapacity) {
     this.dir = dir;
@@ -91,7 +95,7 @@ public final class QlogWriter implements QlogSink.Factory, AutoCloseable {
       throw new IllegalArgumentException("qlog sample must be 0..1, got " + sample);
     }
     Files.createDirectories(dir);
-    QlogWriter w = new QlogWriter(dir, sample, random, 1 << 22);
+    QlogWriter w = new QlogWriter(dir, sample, random, RING_CAPACITY);
     w.writer.start();
     LOG.info("qlog: tracing {} of connections into {}", sample, dir.toAbsolutePath());
     return w;
@@ -135,6 +139,7 @@ public final class QlogWriter implements QlogSink.Factory, AutoCloseable {
     private final long id;
     private final FrameReader reader = new FrameReader();
     private final UnsafeBuffer view = new UnsafeBuffer(new byte[0]);
+    private final long[] frames = new long[3 * MAX_FRAMES];
     private long lastTime = Long.MIN_VALUE;
     private long cwnd = -1;
     private long inFlight = -1;
@@ -178,19 +183,11 @@ public final class QlogWriter implements QlogSink.Factory, AutoCloseable {
 
     private void packet(
         int type, long now, int space, long pn, int size, byte[] plaintext, int off, int len) {
-      int i = claim(type, PACKET_RECORD, now);
-      if (i < 0) {
-        return;
-      }
-      AtomicBuffer b = writer.ring.buffer();
-      b.putByte(i + BODY, (byte) space);
-      b.putInt(i + BODY + 4, size);
-      b.putLong(i + BODY + 8, pn);
+      // Parse first into the scratch array, then claim a record of just the frames' size.
       view.wrap(plaintext);
       int pos = off;
       int end = off + len;
       int n = 0;
-      int f = i + BODY + 16;
       while (pos < end && n < MAX_FRAMES) {
         int next = reader.read(view, pos, end);
         if (next < 0) {
@@ -215,15 +212,26 @@ public final class QlogWriter implements QlogSink.Factory, AutoCloseable {
         } else if (t == FrameType.PADDING) {
           c = (long) next - pos;
         }
-        b.putLong(f, t);
-        b.putLong(f + 8, a);
-        b.putLong(f + 16, c);
-        f += 24;
+        frames[3 * n] = t;
+        frames[3 * n + 1] = a;
+        frames[3 * n + 2] = c;
         n++;
         pos = next;
       }
+      int i = claim(type, BODY + 16 + n * 24, now);
+      if (i < 0) {
+        return;
+      }
+      AtomicBuffer b = writer.ring.buffer();
+      b.putByte(i + BODY, (byte) space);
       b.putByte(i + BODY + 1, (byte) n);
       b.putByte(i + BODY + 2, (byte) (pos < end ? 1 : 0));
+      b.putInt(i + BODY + 4, size);
+      b.putLong(i + BODY + 8, pn);
+      int f = i + BODY + 16;
+      for (int k = 0; k < 3 * n; k++, f += 8) {
+        b.putLong(f, frames[k]);
+      }
       writer.ring.commit(i);
     }
 
@@ -605,9 +613,14 @@ public final class QlogWriter implements QlogSink.Factory, AutoCloseable {
     }
   }
 
-  /** Writes what is queued, stops the writer thread and closes every open trace file. */
+  /**
+   * Writes what is queued, stops the writer thread and closes every open trace file; idempotent.
+   */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return; // idempotent
+    }
     writer.close();
     for (Trace t : traces.values()) {
       try {

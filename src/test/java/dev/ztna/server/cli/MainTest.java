@@ -783,4 +783,30 @@ class MainTest {
     assertEquals(0, run("--cpu", "0"), err.toString());
     assertEquals(0, config.loopCpu);
   }
+
+  @Test
+  void traceOptionsAreParsed() throws Exception {
+    defaultCredentialsPresent();
+    assertEquals(0, run());
+    assertEquals(null, config.qlogDir);
+    assertEquals(1.0, config.qlogSample);
+    String env = System.getenv("SSLKEYLOGFILE");
+    assertEquals(env == null || env.isBlank() ? null : Path.of(env), config.keyLogFile);
+    Path keys = tmp.resolve("keys.log");
+    Path qlog = tmp.resolve("qlog");
+    assertEquals(
+        0,
+        run(
+            "--keylog-file",
+            keys.toString(),
+            "--qlog-dir",
+            qlog.toString(),
+            "--qlog-sample",
+            "0.25"));
+    assertEquals(keys, config.keyLogFile);
+    assertEquals(qlog, config.qlogDir);
+    assertEquals(0.25, config.qlogSample);
+    assertEquals(2, run("--qlog-sample", "1.5"));
+    assertTrue(err.toString().contains("--qlog-sample must be a number in 0..1"), err.toString());
+  }
 }

@@ -19,9 +19,9 @@ class QuicConnectionAllocationTest {
   private static final com.sun.management.ThreadMXBean MX =
       (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
-  private long serverBytes;
+  long serverBytes;
 
-  private void exchange(Harness h, UnsafeBuffer payload, byte[] clientDatagram, int iterations) {
+  void exchange(Harness h, UnsafeBuffer payload, byte[] clientDatagram, int iterations) {
     List<byte[]> toClient = new ArrayList<>();
     for (int i = 0; i < iterations; i++) {
       h.now += 100_000L;

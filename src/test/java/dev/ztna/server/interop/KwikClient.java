@@ -22,10 +22,12 @@ import tech.kwik.core.log.Logger;
  * and never updates its local address after a migration, so {@link #localAddress()} tracks the
  * socket we gave it). Received DATAGRAMs are collected in {@link #datagrams()}.
  *
- * <p>Kwik quirk (../shared/TEST-CLIENTS.md): about 1 connection in 30 through a stateless-Retry
- * server fails because a second Retry arrives after the handshake; {@link
- * #connectWithReconnects(Duration)} reconnects (at most twice) and counts it in {@link
- * #reconnects()} and {@link #TOTAL_RECONNECTS}.
+ * <p>Kwik quirk: about 2 % of connections through a stateless-Retry server fail at once with
+ * "Handshake error", a race in Kwik 0.10.3 between its connecting thread (which records the
+ * ClientHello only after handing it to the sender) and its receiver thread (which re-sends that
+ * ClientHello when the Retry arrives, within a millisecond on loopback); traced in perf/RESULTS.md
+ * (issue 12) with {@code KwikRetryLoopTest}. {@link #connectWithReconnects(Duration)} reconnects
+ * (at most twice) and counts it in {@link #reconnects()} and {@link #TOTAL_RECONNECTS}.
  */
 public final class KwikClient implements AutoCloseable {
   /** Reconnects done by {@link #connectWithReconnects} across all instances (for reporting). */

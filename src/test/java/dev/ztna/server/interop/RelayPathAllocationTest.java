@@ -4,15 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
+import dev.ztna.server.certs.TestCredentials;
+import dev.ztna.server.loop.ServerConfig;
 import dev.ztna.server.loop.ServerCounters.Counter;
 import dev.ztna.server.loop.ZtnaServer;
 import dev.ztna.server.relay.RelayApplication;
 import dev.ztna.server.relay.RelayCounters;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The relay path allocates nothing: with a real quiche Agent and Connector relaying through the
@@ -72,8 +77,25 @@ class RelayPathAllocationTest {
 
   @Test
   void relayedDatagramsAllocateNothingOnTheLoopThread() throws Exception {
+    relay(b -> b);
+  }
+
+  /**
+   * The same with every connection traced into qlog and its secrets key-logged (issue 12): the loop
+   * thread only copies records into the writers' ring buffers, still 0 bytes.
+   */
+  @Test
+  void relayedDatagramsAllocateNothingWithQlogAndKeyLogOn(@TempDir Path dir) throws Exception {
+    ZtnaServer server =
+        relay(b -> b.qlogDir(dir.resolve("qlog")).keyLogFile(dir.resolve("keys.log")));
+    assertEquals(2, server.qlogWriter().connections());
+    assertEquals(8, server.keyLogWriter().written());
+  }
+
+  private static ZtnaServer relay(UnaryOperator<ServerConfig.Builder> tweak) throws Exception {
     RelayCounters relayCounters = new RelayCounters();
-    try (ZtnaServer server = ServerFixture.start(new RelayApplication(relayCounters));
+    try (ZtnaServer server =
+            ServerFixture.start(new RelayApplication(relayCounters), TestCredentials.ec(), tweak);
         QuicheClient agentClient = new QuicheClient(30_000);
         QuicheClient connectorClient = new QuicheClient(30_000)) {
       var address = server.localAddresses().get(0);
@@ -113,6 +135,7 @@ class RelayPathAllocationTest {
               + relayCounters);
       assertEquals(0, best, "bytes allocated by the loop thread over 10000 relayed datagrams");
       assertEquals(0, server.counters().get(Counter.RECEIVE_ERRORS));
+      return server; // closed on return: its writers have drained
     }
   }
 }

@@ -258,6 +258,9 @@ public final class ServerAgent
       rxDirect.get(rx, 0, len);
       onDatagram(endpoint, (InetSocketAddress) from, len);
       count++;
+      if (admission.handshakeBudgetSpent()) {
+        break; // the rest waits for the next iteration (issue 9 §3: bounded handshake work)
+      }
     }
     return count;
   }

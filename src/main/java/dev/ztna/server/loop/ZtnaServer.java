@@ -95,6 +95,7 @@ public final class ZtnaServer implements AutoCloseable {
         config.retryMode,
         config.idleKind,
         config.cidLength);
+    AdmissionControl.logHeapBudget(config);
     return new ZtnaServer(counters, local, runner, loopThread, agent, config.drainTimeout);
   }
 
@@ -141,6 +142,14 @@ public final class ZtnaServer implements AutoCloseable {
   /** The loop's counters (readable from any thread). */
   public ServerCounters counters() {
     return counters;
+  }
+
+  /**
+   * Replaces the limits from any thread (e.g. a SIGHUP configuration reload); the loop applies them
+   * at its next duty cycle (see {@link ServerAgent#updateLimits}).
+   */
+  public void updateLimits(Limits limits) {
+    agent.updateLimits(limits);
   }
 
   /** Connections accepted and not yet freed (from the counters; readable from any thread). */

@@ -38,7 +38,10 @@ final class AdmissionControl {
   /** {@link #check}: refused, per-address half-open limit. */
   static final int REFUSE_HALF_OPEN_PER_IP = 3;
 
-  /** {@link #check}: not now, the handshake budget of this iteration is spent (drop silently). */
+  /**
+   * {@link #check}: not now, the handshake budget of this iteration is spent: the caller defers the
+   * Initial to the next iteration, or drops and counts it ({@code drop_handshake_budget}).
+   */
   static final int BUSY = 4;
 
   /** Reason phrases of the CONNECTION_CLOSE, by refusal code. */
@@ -65,7 +68,7 @@ final class AdmissionControl {
   private final SourceAddressCounts connectionsPerIp = new SourceAddressCounts();
   private final SourceAddressCounts halfOpenPerIp = new SourceAddressCounts();
   private final TokenBucket refusalBucket = new TokenBucket();
-  private final LogLimiter[] refusalLogs = new LogLimiter[REASONS.length + 1];
+  private final LogLimiter[] refusalLogs = new LogLimiter[REASONS.length];
   private final LogLimiter timeoutLog = new LogLimiter(LOG_INTERVAL_NS);
   private final LogLimiter rateLog = new LogLimiter(LOG_INTERVAL_NS);
   private volatile Limits requested;
@@ -139,14 +142,6 @@ final class AdmissionControl {
     } else if (l.maxHalfOpenPerIp > 0 && halfOpenPerIp.get(sourceKey) >= l.maxHalfOpenPerIp) {
       verdict = REFUSE_HALF_OPEN_PER_IP;
     } else if (admittedThisIteration >= l.handshakesPerIteration) {
-      counters.increment(Counter.DROP_HANDSHAKE_BUDGET);
-      if (refusalLogs[BUSY].tryAcquire(nowNanos) && LOG.isDebugEnabled()) {
-        LOG.debug(
-            "handshake budget of this iteration spent: Initial from {} dropped ({} more since the"
-                + " last line)",
-            from,
-            refusalLogs[BUSY].takeSuppressed());
-      }
       return BUSY;
     } else {
       return ADMIT;

@@ -38,7 +38,10 @@ final class AdmissionControl {
   /** {@link #check}: refused, per-address half-open limit. */
   static final int REFUSE_HALF_OPEN_PER_IP = 3;
 
-  /** {@link #check}: not now, the handshake budget of this iteration is spent (drop silently). */
+  /**
+   * {@link #check}: not now, the handshake budget of this iteration is spent: the caller defers the
+   * Initial to the next iteration, or drops and counts it ({@code drop_handshake_budget}).
+   */
   static final int BUSY = 4;
 
   /** Reason phrases of the CONNECTION_CLOSE, by refusal code. */
@@ -65,7 +68,7 @@ final class AdmissionControl {
   private final SourceAddressCounts connectionsPerIp = new SourceAddressCounts();
   private final SourceAddressCounts halfOpenPerIp = new SourceAddressCounts();
   private final TokenBucket refusalBucket = new TokenBucket();
-  private final LogLimiter[] refusalLogs = new LogLimiter[REASONS.length + 1];
+  private final LogLimiter[] refusalLogs = new LogLimiter[REASONS.length];
   private final LogLimiter timeoutLog = new LogLimiter(LOG_INTERVAL_NS);
   private final LogLimiter rateLog = new LogLimiter(LOG_INTERVAL_NS);
   private volatile Limits requested;
@@ -104,6 +107,16 @@ final class AdmissionControl {
     return limits;
   }
 
+  /**
+   * True once this iteration admitted its {@link Limits#handshakesPerIteration}: the loop then
+   * stops reading the listening socket until the next iteration, so further new clients wait in the
+   * kernel's receive buffer (or are dropped there when it overflows) instead of being read and
+   * dropped here, and the established connections get their turn first.
+   */
+  boolean handshakeBudgetSpent() {
+    return admittedThisIteration >= limits.handshakesPerIteration;
+  }
+
   /** {@code --retry under-load}: true while more connections are half-open than the threshold. */
   boolean underLoad() {
     return halfOpen > limits.retryHalfOpenThreshold;
@@ -129,14 +142,6 @@ final class AdmissionControl {
     } else if (l.maxHalfOpenPerIp > 0 && halfOpenPerIp.get(sourceKey) >= l.maxHalfOpenPerIp) {
       verdict = REFUSE_HALF_OPEN_PER_IP;
     } else if (admittedThisIteration >= l.handshakesPerIteration) {
-      counters.increment(Counter.DROP_HANDSHAKE_BUDGET);
-      if (refusalLogs[BUSY].tryAcquire(nowNanos) && LOG.isDebugEnabled()) {
-        LOG.debug(
-            "handshake budget of this iteration spent: Initial from {} dropped ({} more since the"
-                + " last line)",
-            from,
-            refusalLogs[BUSY].takeSuppressed());
-      }
       return BUSY;
     } else {
       return ADMIT;
@@ -239,6 +244,45 @@ final class AdmissionControl {
           rateLog.takeSuppressed());
     }
     return false;
+  }
+
+  /**
+   * Retained heap of one idle established connection, rounded up from the 36.6 KB measured in
+   * {@code perf/RESULTS.md} (idle scenario) and {@code QuicConnectionMemoryTest}.
+   */
+  static final long IDLE_CONNECTION_BYTES = 40 * 1024;
+
+  /**
+   * Logs at start what the connection limit means for the heap: the idle estimate, the worst case
+   * (every connection's outgoing DATAGRAM queue full), and a WARN when even idle connections at the
+   * limit would not fit the maximum heap, so that the limit, not an {@link OutOfMemoryError}, is
+   * what stops new clients.
+   */
+  static void logHeapBudget(ServerConfig config) {
+    Limits l = config.limits;
+    long maxHeap = Runtime.getRuntime().maxMemory();
+    if (l.maxConnections == 0) {
+      LOG.warn(
+          "max_connections is 0 (unlimited): the heap ({} MiB) is the only bound on connections",
+          maxHeap >> 20);
+      return;
+    }
+    long idle = l.maxConnections * IDLE_CONNECTION_BYTES;
+    long queue = (long) config.maxDatagramQueue * config.maxUdpPayloadSize;
+    long worst = l.maxConnections * (IDLE_CONNECTION_BYTES + queue);
+    LOG.info(
+        "limits: {}; heap at max_connections: about {} MiB idle, at most {} MiB with every DATAGRAM"
+            + " queue full; max heap {} MiB",
+        l,
+        idle >> 20,
+        worst >> 20,
+        maxHeap >> 20);
+    if (idle > maxHeap * 8 / 10) {
+      LOG.warn(
+          "max_connections={} needs about {} MiB of heap even when idle, more than 80% of the max"
+              + " heap ({} MiB): lower max_connections or raise -Xmx",
+          l.maxConnections, idle >> 20, maxHeap >> 20);
+    }
   }
 
   /** Live connections as counted here. */

@@ -112,6 +112,7 @@ public final class ServerAgent
   private final AdmissionControl admission;
   private final ConnectionRefusal refusal;
   private final ClientAuthEvents authEvents;
+  private final DeferredInitials deferred = new DeferredInitials(64, 1500);
 
   private final ByteBuffer rxDirect = ByteBuffer.allocateDirect(MAX_DATAGRAM);
   private final byte[] rx = new byte[MAX_DATAGRAM];
@@ -233,6 +234,7 @@ public final class ServerAgent
       beginShutdown();
       work++;
     }
+    work += replayDeferred();
     for (UdpEndpoint endpoint : endpoints) {
       work += receive(endpoint);
     }
@@ -271,6 +273,9 @@ public final class ServerAgent
       rxDirect.get(rx, 0, len);
       onDatagram(endpoint, (InetSocketAddress) from, len);
       count++;
+      if (admission.handshakeBudgetSpent()) {
+        break; // the rest waits for the next iteration (issue 9 §3: bounded handshake work)
+      }
     }
     return count;
   }
@@ -342,6 +347,25 @@ public final class ServerAgent
     now = nanoClock.nanoTime();
     counters.increment(Counter.DATAGRAMS_RECEIVED);
     counters.add(Counter.BYTES_RECEIVED, len);
+    handleDatagram(endpoint, from, len);
+  }
+
+  /** New-client Initials deferred by the last iteration's handshake budget, oldest first. */
+  private int replayDeferred() {
+    int n = 0;
+    while (!deferred.isEmpty() && !admission.handshakeBudgetSpent()) {
+      int len = deferred.peekInto(rx);
+      UdpEndpoint endpoint = deferred.endpoint();
+      InetSocketAddress from = deferred.from();
+      deferred.remove();
+      now = nanoClock.nanoTime();
+      handleDatagram(endpoint, from, len);
+      n++;
+    }
+    return n;
+  }
+
+  private void handleDatagram(UdpEndpoint endpoint, InetSocketAddress from, int len) {
     if (header.wrap(rxView, 0, len, cids.length()) != PacketHeaderFlyweight.OK) {
       counters.increment(Counter.DROP_MALFORMED_HEADER);
       return;
@@ -487,6 +511,8 @@ public final class ServerAgent
       accept(endpoint, from, len, odcidLength, retried, source);
     } else if (verdict != AdmissionControl.BUSY) {
       sendRefusal(endpoint, from, len, verdict);
+    } else if (!deferred.offer(endpoint, from, rx, len)) {
+      counters.increment(Counter.DROP_HANDSHAKE_BUDGET);
     }
   }
 

@@ -126,6 +126,7 @@ public final class ZtnaServer implements AutoCloseable {
         config.idleKind,
         config.cidLength,
         config.clientAuth == null ? "none" : config.clientAuth);
+    AdmissionControl.logHeapBudget(config);
     ZtnaServer server =
         new ZtnaServer(counters, local, runner, loopThread, agent, config.drainTimeout);
     server.keyLog = keyLog;
@@ -188,6 +189,14 @@ public final class ZtnaServer implements AutoCloseable {
   /** The loop's counters (readable from any thread). */
   public ServerCounters counters() {
     return counters;
+  }
+
+  /**
+   * Replaces the limits from any thread (e.g. a SIGHUP configuration reload); the loop applies them
+   * at its next duty cycle (see {@link ServerAgent#updateLimits}).
+   */
+  public void updateLimits(Limits limits) {
+    agent.updateLimits(limits);
   }
 
   /** Connections accepted and not yet freed (from the counters; readable from any thread). */

@@ -1846,9 +1846,12 @@ public final class QuicConnection {
     boolean app = closeApplication && space == PacketNumberSpace.APPLICATION;
     long code = closeApplication && !app ? TransportError.APPLICATION_ERROR : closeErrorCode;
     if (close) {
+      // The reason phrase goes only into 1-RTT packets (§10.2.3), cut to what fits: some clients
+      // (Netty's QUIC codec) never report a close with an empty reason (ZTNA-V1 §5).
+      int room = space == PacketNumberSpace.APPLICATION ? end - TAG - pos - 20 : 0;
       pos +=
           FrameWriter.writeConnectionClose(
-              outBuf, pos, app, code, app ? 0 : closeFrameType, null, 0, 0);
+              outBuf, pos, app, code, app ? 0 : closeFrameType, closeReason, room);
     }
     int minEnd = pnOff + 4;
     if (padTo > 0) {

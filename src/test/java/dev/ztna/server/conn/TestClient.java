@@ -90,6 +90,8 @@ final class TestClient {
   boolean closeReceived;
   long closeCode = -1;
   boolean closeApplication;
+  String closeReason;
+  int closeSpace = -1;
   int packetsReceived;
   int undecryptable;
   int keyPhaseFlipsSeen;
@@ -498,6 +500,10 @@ final class TestClient {
         closeReceived = true;
         closeCode = r.errorCode();
         closeApplication = r.isApplicationClose();
+        byte[] reason = new byte[r.reasonLength()];
+        b.getBytes(r.reasonOffset(), reason);
+        closeReason = new String(reason, java.nio.charset.StandardCharsets.US_ASCII);
+        closeSpace = space;
       }
       pos = next;
     }

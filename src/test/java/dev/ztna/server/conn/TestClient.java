@@ -91,6 +91,13 @@ final class TestClient {
   long closeCode = -1;
   boolean closeApplication;
   String closeReason;
+  private final List<Long> retired = new ArrayList<>();
+
+  /** Sequence numbers of RETIRE_CONNECTION_ID frames the server sent. */
+  List<Long> retiredByServer() {
+    return retired;
+  }
+
   int closeSpace = -1;
   int packetsReceived;
   int undecryptable;
@@ -490,6 +497,8 @@ final class TestClient {
           FrameWriter.writePathResponse(new UnsafeBuffer(f), 0, r.pathData());
           pendingApp.add(f);
         }
+      } else if (t == FrameType.RETIRE_CONNECTION_ID) {
+        retired.add(r.sequence());
       } else if (t == FrameType.MAX_STREAM_DATA) {
         maxStreamData.add(r.maximum());
       } else if (t == FrameType.MAX_DATA) {

@@ -2074,7 +2074,10 @@ public final class QuicConnection {
     enterClosing(code, false, frameType, reason, now);
   }
 
-  /** Closes the connection with an application error (CONNECTION_CLOSE 0x1d). */
+  /**
+   * Closes the connection with an application error (CONNECTION_CLOSE 0x1d, {@code reason} as its
+   * reason phrase; before the handshake completes 0x1c APPLICATION_ERROR without it, §10.2.3).
+   */
   public void close(long applicationErrorCode, String reason) {
     enterClosing(applicationErrorCode, true, 0, reason, lastNow);
   }

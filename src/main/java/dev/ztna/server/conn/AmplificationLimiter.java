@@ -57,6 +57,13 @@ public final class AmplificationLimiter {
     validated = true;
   }
 
+  /** Takes over the counts and validation state of {@code other} (switching paths, §9.3). */
+  public void copyFrom(AmplificationLimiter other) {
+    received = other.received;
+    sent = other.sent;
+    validated = other.validated;
+  }
+
   /** Whether the address is validated. */
   public boolean isValidated() {
     return validated;

@@ -27,6 +27,13 @@ public interface ConnectionListener {
   /** A received DATAGRAM frame payload; the buffer range is valid only during the call. */
   void onDatagram(QuicConnection c, DirectBuffer data, int off, int len);
 
+  /**
+   * The connection now sends to {@code newPeer}, not validated yet (a non-probing packet came from
+   * it, RFC 9000 §9.3), or back to its last validated address after a failed validation (§9.3.2).
+   * {@link #onAddressChanged} follows once a new address is validated.
+   */
+  default void onPeerAddressChanged(QuicConnection c, InetSocketAddress newPeer) {}
+
   /** A new path was validated and is now the connection's path (RFC 9000 §9). */
   void onAddressChanged(QuicConnection c, InetSocketAddress newPeer);
 

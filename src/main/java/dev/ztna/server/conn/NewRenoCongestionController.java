@@ -39,6 +39,17 @@ public final class NewRenoCongestionController {
     this.congestionWindow = initialWindow;
   }
 
+  /**
+   * Back to the initial window, out of slow start and recovery (a new path, RFC 9000 §9.4); bytes
+   * in flight stay counted until those packets are acknowledged or declared lost.
+   */
+  public void resetForNewPath() {
+    congestionWindow = initialWindow;
+    ssthresh = Long.MAX_VALUE;
+    recoveryStartTime = Long.MIN_VALUE;
+    avoidanceAckedBytes = 0;
+  }
+
   /** Whether a packet of {@code bytes} fits in the congestion window now. */
   public boolean canSend(int bytes) {
     return bytesInFlight + bytes <= congestionWindow;

@@ -208,7 +208,7 @@ public final class QuicConnection {
   private final byte[] dcid = new byte[20];
   private int dcidLen;
   private final UnsafeBuffer dcidBuf = new UnsafeBuffer(dcid);
-  private final long[] pendingRetires = new long[PENDING_RETIRES];
+  private long[] pendingRetires = new long[PENDING_RETIRES];
   private int pendingRetireCount;
 
   // Handshake inputs.
@@ -265,7 +265,13 @@ public final class QuicConnection {
   private boolean candidateChallengePending;
   private long candidateChallengeDeadline = PacketNumberSpace.NO_TIME;
   private int candidateChallengeTries;
+  // RFC 9000 §8.2.4: validation is abandoned at this time even if the anti-amplification limit
+  // kept the challenge from being (re)sent.
+  private long candidateAbandonAt = PacketNumberSpace.NO_TIME;
   private boolean candidateNonProbing;
+  // The last validated path while the connection sends on an unvalidated one (RFC 9000 §9.3.2).
+  private InetSocketAddress fallbackPeer;
+  private AmplificationLimiter fallbackAmp;
   private boolean pathResponsePending;
   private long pathResponseData;
   private boolean probeResponsePending;
@@ -1284,15 +1290,17 @@ public final class QuicConnection {
       }
     }
     if (seq < peerRetirePriorTo) {
-      queueRetire(seq); // RFC 9000 §19.15: retire straight away
-      return 0;
+      // RFC 9000 §19.15: retire straight away.
+      return queueRetire(seq) ? 0 : failRetireLimit(now);
     }
     if (rpt > peerRetirePriorTo) {
       peerRetirePriorTo = rpt;
       for (int i = 0; i < peerCidUsed.length; i++) {
         if (peerCidUsed[i] && peerCidSeq[i] < rpt && i != peerCur) {
+          if (!queueRetire(peerCidSeq[i])) {
+            return failRetireLimit(now);
+          }
           peerCidUsed[i] = false;
-          queueRetire(peerCidSeq[i]);
         }
       }
     }
@@ -1321,8 +1329,10 @@ public final class QuicConnection {
     peerCidUsed[free] = true;
     if (peerCidSeq[peerCur] < peerRetirePriorTo) {
       int old = peerCur;
+      if (!queueRetire(peerCidSeq[old])) {
+        return failRetireLimit(now);
+      }
       peerCidUsed[old] = false;
-      queueRetire(peerCidSeq[old]);
       for (int i = 0; i < peerCidUsed.length; i++) {
         if (peerCidUsed[i]) {
           selectPeerCid(i);
@@ -1333,10 +1343,45 @@ public final class QuicConnection {
     return 0;
   }
 
-  private void queueRetire(long seq) {
+  /**
+   * Queues a RETIRE_CONNECTION_ID; false when the queue is full (RFC 9000 §5.1.2: a CID is never
+   * forgotten without being retired, so callers then close with CONNECTION_ID_LIMIT_ERROR).
+   */
+  private boolean queueRetire(long seq) {
+    for (int i = 0; i < pendingRetireCount; i++) {
+      if (pendingRetires[i] == seq) {
+        return true;
+      }
+    }
     if (pendingRetireCount < PENDING_RETIRES) {
       pendingRetires[pendingRetireCount++] = seq;
+      return true;
     }
+    return false;
+  }
+
+  private int failRetireLimit(long now) {
+    return fail(
+        TransportError.CONNECTION_ID_LIMIT_ERROR,
+        FrameType.NEW_CONNECTION_ID,
+        "too many connection IDs to retire",
+        now);
+  }
+
+  /**
+   * A RETIRE_CONNECTION_ID whose packet was lost goes back into the queue, growing it if need be:
+   * it was already taken out of the bounded queue, so it must not be dropped now (§5.1.2).
+   */
+  private void requeueRetire(long seq) {
+    for (int i = 0; i < pendingRetireCount; i++) {
+      if (pendingRetires[i] == seq) {
+        return;
+      }
+    }
+    if (pendingRetireCount == pendingRetires.length) {
+      pendingRetires = java.util.Arrays.copyOf(pendingRetires, pendingRetires.length * 2);
+    }
+    pendingRetires[pendingRetireCount++] = seq;
   }
 
   private void selectPeerCid(int i) {
@@ -1350,6 +1395,10 @@ public final class QuicConnection {
 
   private void onPacketFromNewAddress(
       InetSocketAddress from, boolean nonProbing, boolean largest, long now) {
+    boolean migrate = nonProbing && largest;
+    if (!migrate && candidate != null && candidate.equals(peer)) {
+      return; // a late or probing packet must not abandon validating the path we now send on
+    }
     if (candidate == null || !from.equals(candidate)) {
       candidate = from;
       candidateAmp = new AmplificationLimiter();
@@ -1358,10 +1407,59 @@ public final class QuicConnection {
       candidateChallengePending = true;
       candidateChallengeTries = 0;
       candidateNonProbing = false;
+      // Three times the larger of the current PTO and a new path's (kInitialRtt, RFC 9002 §6.2.2).
+      long initialPto = 3 * RttEstimator.INITIAL_RTT_NANOS;
+      candidateAbandonAt = now + 3 * Math.max(rtt.pto(true), initialPto);
       LOG.debug("packet from new address {}, validating the path", from);
     }
-    if (nonProbing && largest) {
+    if (migrate) {
       candidateNonProbing = true;
+      migrateUnvalidated(from);
+    }
+  }
+
+  /**
+   * RFC 9000 §9.3: the peer's highest-numbered non-probing packet came from {@code to}, so the
+   * server sends there at once, within 3x what it received from it until validated (§8.2, §9.4);
+   * the PATH_CHALLENGE already pending for it validates it in parallel. A new IP address (not only
+   * a new port) gets a fresh congestion controller and RTT estimator (§9.4), and, when the peer
+   * supplied one, a new peer connection ID (§9.5).
+   */
+  private void migrateUnvalidated(InetSocketAddress to) {
+    if (amp.isValidated()) {
+      if (fallbackAmp == null) {
+        fallbackAmp = new AmplificationLimiter(MIN_INITIAL_DATAGRAM);
+      }
+      fallbackAmp.copyFrom(amp);
+      fallbackPeer = peer;
+    }
+    boolean portOnly = peer.getAddress() != null && peer.getAddress().equals(to.getAddress());
+    peer = to;
+    amp.copyFrom(candidateAmp);
+    if (!portOnly) {
+      cc.resetForNewPath();
+      rtt.reset();
+    }
+    switchPeerCid();
+    LOG.debug("non-probing packet from {}: sending there, validating it", to);
+    listener.onPeerAddressChanged(this, to);
+  }
+
+  /**
+   * §9.5: a new destination address gets a connection ID not used on another path when the peer
+   * issued a spare one; the old one is retired (§5.1.2). Without a spare the current one stays.
+   */
+  private void switchPeerCid() {
+    for (int i = 0; i < peerCidUsed.length; i++) {
+      if (peerCidUsed[i] && i != peerCur) {
+        int old = peerCur;
+        if (!queueRetire(peerCidSeq[old])) {
+          return; // no room to retire the old one: keep it rather than forget it unretired
+        }
+        peerCidUsed[old] = false;
+        selectPeerCid(i);
+        return;
+      }
     }
   }
 
@@ -1409,6 +1507,10 @@ public final class QuicConnection {
       candidateAmp = null;
       candidateChallengePending = false;
       candidateChallengeDeadline = PacketNumberSpace.NO_TIME;
+      if (validated.equals(peer)) {
+        amp.markValidated();
+        fallbackPeer = null;
+      }
       if (migrate) {
         peer = validated;
         observeAddress(validated);
@@ -1847,10 +1949,12 @@ public final class QuicConnection {
     AmplificationLimiter limiter = null;
     if (candidateChallengePending) {
       to = candidate;
-      limiter = candidateAmp;
+      limiter = candidate.equals(peer) ? amp : candidateAmp;
     } else {
       to = probeResponseAddr;
-      if (candidate != null && to.equals(candidate)) {
+      if (to.equals(peer)) {
+        limiter = amp;
+      } else if (candidate != null && to.equals(candidate)) {
         limiter = candidateAmp;
       }
     }
@@ -1967,9 +2071,12 @@ public final class QuicConnection {
     boolean app = closeApplication && space == PacketNumberSpace.APPLICATION;
     long code = closeApplication && !app ? TransportError.APPLICATION_ERROR : closeErrorCode;
     if (close) {
+      // The reason phrase goes only into 1-RTT packets (§10.2.3), cut to what fits: some clients
+      // (Netty's QUIC codec) never report a close with an empty reason (ZTNA-V1 §5).
+      int room = space == PacketNumberSpace.APPLICATION ? end - TAG - pos - 20 : 0;
       pos +=
           FrameWriter.writeConnectionClose(
-              outBuf, pos, app, code, app ? 0 : closeFrameType, null, 0, 0);
+              outBuf, pos, app, code, app ? 0 : closeFrameType, closeReason, room);
     }
     int minEnd = pnOff + 4;
     if (padTo > 0) {
@@ -2019,6 +2126,9 @@ public final class QuicConnection {
       }
     }
     t = Math.min(t, candidateChallengeDeadline);
+    if (candidate != null) {
+      t = Math.min(t, candidateAbandonAt);
+    }
     t = Math.min(t, prevKeyDiscardTime);
     return t;
   }
@@ -2044,13 +2154,22 @@ public final class QuicConnection {
       rxPrev = null;
       prevKeyDiscardTime = PacketNumberSpace.NO_TIME;
     }
-    if (nowNanos >= candidateChallengeDeadline) {
+    if (nowNanos >= candidateChallengeDeadline
+        || (candidate != null && nowNanos >= candidateAbandonAt)) {
       candidateChallengeDeadline = PacketNumberSpace.NO_TIME;
       if (candidate != null) {
-        if (candidateChallengeTries >= 3) {
+        if (candidateChallengeTries >= 3 || nowNanos >= candidateAbandonAt) {
           LOG.debug("path validation to {} failed", candidate);
+          if (candidate.equals(peer) && fallbackPeer != null) {
+            // RFC 9000 §9.3.2: back to the last validated path.
+            peer = fallbackPeer;
+            amp.copyFrom(fallbackAmp);
+            fallbackPeer = null;
+            listener.onPeerAddressChanged(this, peer);
+          }
           candidate = null;
           candidateAmp = null;
+          candidateChallengePending = false;
         } else {
           candidateChallengePending = true;
         }
@@ -2080,7 +2199,10 @@ public final class QuicConnection {
     enterClosing(code, false, frameType, reason, now);
   }
 
-  /** Closes the connection with an application error (CONNECTION_CLOSE 0x1d). */
+  /**
+   * Closes the connection with an application error (CONNECTION_CLOSE 0x1d, {@code reason} as its
+   * reason phrase; before the handshake completes 0x1c APPLICATION_ERROR without it, §10.2.3).
+   */
   public void close(long applicationErrorCode, String reason) {
     enterClosing(applicationErrorCode, true, 0, reason, lastNow);
   }
@@ -2499,7 +2621,7 @@ public final class QuicConnection {
         queueStreamId(recStreamId[rec]);
       }
       if ((flags & F_RETIRE_CID) != 0) {
-        queueRetire(recRetireSeq[rec]);
+        requeueRetire(recRetireSeq[rec]);
       }
       int mask = recNcidMask[rec];
       for (int i = 0; mask != 0 && i < localSlots; i++) {

@@ -40,7 +40,10 @@ public interface ClientConnection {
    */
   int maxDatagramPayload();
 
-  /** Closes with an application error code (ZTNA-V1 §5) and a reason phrase. */
+  /**
+   * Closes with an application error code (ZTNA-V1 §5) and a reason phrase, which goes on the wire
+   * in 1-RTT packets (printable ASCII, at most 64 bytes; keep it free of secrets).
+   */
   void close(long applicationErrorCode, String reason);
 
   /** True once the connection is closing, draining or gone: nothing more can be sent to it. */

@@ -920,10 +920,21 @@ public final class ServerAgent
   }
 
   @Override
+  public void onPeerAddressChanged(QuicConnection c, InetSocketAddress newPeer) {
+    // RFC 9000 §9.3: the connection sends to its new (not yet validated) address at once; its
+    // connected socket follows, so nothing more goes to a NAT port that may be closed already.
+    ServerConnection sc = owner(c);
+    LOG.debug("{} sending to {}", sc, newPeer);
+    connectSocket(sc, newPeer);
+  }
+
+  @Override
   public void onAddressChanged(QuicConnection c, InetSocketAddress newPeer) {
     ServerConnection sc = owner(c);
     LOG.info("{} moved to {}", sc, newPeer);
-    connectSocket(sc, newPeer);
+    if (sc.connectedChannel == null || !newPeer.equals(sc.connectedPeer)) {
+      connectSocket(sc, newPeer);
+    }
     application.onAddressChanged(sc, newPeer);
   }
 

@@ -135,7 +135,7 @@ public final class Registry {
           service.displayName,
           connection.id());
       // Last: the connection layer may report the close (onClosed → unregister) synchronously.
-      old.connection.close(RelayApplication.ERROR_REPLACED, "replaced");
+      old.connection.close(RelayApplication.ERROR_REPLACED, "replaced by a newer connector");
     }
     return registration;
   }

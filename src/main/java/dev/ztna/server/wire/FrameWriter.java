@@ -359,6 +359,46 @@ public final class FrameWriter {
   }
 
   /**
+   * The longest reason phrase {@link #writeConnectionClose(MutableDirectBuffer, int, boolean, long,
+   * long, CharSequence, int)} writes (bytes).
+   */
+  public static final int MAX_REASON_LENGTH = 64;
+
+  /**
+   * CONNECTION_CLOSE with a reason phrase taken from {@code reason} (RFC 9000 §19.19), written
+   * without allocating: each char becomes one byte, anything outside printable ASCII becomes {@code
+   * '?'}, and the phrase is cut at {@code min(maxReason, MAX_REASON_LENGTH)} bytes. A null reason
+   * or {@code maxReason <= 0} gives an empty phrase.
+   */
+  public static int writeConnectionClose(
+      MutableDirectBuffer out,
+      int off,
+      boolean application,
+      long errorCode,
+      long frameType,
+      CharSequence reason,
+      int maxReason) {
+    int rLen =
+        reason == null || maxReason <= 0
+            ? 0
+            : Math.min(reason.length(), Math.min(maxReason, MAX_REASON_LENGTH));
+    int pos = off;
+    pos +=
+        VarInt.put(
+            out, pos, application ? FrameType.CONNECTION_CLOSE_APP : FrameType.CONNECTION_CLOSE);
+    pos += VarInt.put(out, pos, errorCode);
+    if (!application) {
+      pos += VarInt.put(out, pos, frameType);
+    }
+    pos += VarInt.put(out, pos, rLen);
+    for (int i = 0; i < rLen; i++) {
+      char c = reason.charAt(i);
+      out.putByte(pos++, (byte) (c >= 0x20 && c < 0x7f ? c : '?'));
+    }
+    return pos - off;
+  }
+
+  /**
    * DATAGRAM frame (RFC 9221 §4): type 0x31 with a Length field when {@code withLength}, else 0x30
    * (the data then runs to the end of the packet).
    */

@@ -66,6 +66,7 @@ final class Harness implements ConnectionListener {
   String closedReason;
   final ArrayList<byte[]> serverReceivedDatagrams = new ArrayList<>();
   final List<InetSocketAddress> addressChanges = new ArrayList<>();
+  final List<InetSocketAddress> peerAddressChanges = new ArrayList<>();
 
   // Traffic records.
   long toServerBytes;
@@ -311,6 +312,11 @@ final class Harness implements ConnectionListener {
   @Override
   public void onAddressChanged(QuicConnection c, InetSocketAddress newPeer) {
     addressChanges.add(newPeer);
+  }
+
+  @Override
+  public void onPeerAddressChanged(QuicConnection c, InetSocketAddress newPeer) {
+    peerAddressChanges.add(newPeer);
   }
 
   @Override

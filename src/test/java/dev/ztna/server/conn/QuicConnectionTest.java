@@ -393,7 +393,7 @@ class QuicConnectionTest {
   }
 
   @Test
-  void pathChangeIsValidatedThenAdopted() {
+  void pathChangeIsAdoptedAtOnceAndValidatedInParallel() {
     Harness h = established(71);
     h.clientAddr = Harness.CLIENT2;
     h.client.queueDatagram(pattern(10, 7));
@@ -402,8 +402,12 @@ class QuicConnectionTest {
     h.client.autoPathResponse = false;
     h.step(); // PATH_CHALLENGE to the new address
     assertEquals(1, h.client.pathChallenges.size());
-    assertTrue(h.addressChanges.isEmpty(), "not adopted before validation");
-    assertEquals(Harness.CLIENT, h.conn.peerAddress());
+    // RFC 9000 §9.3: a non-probing packet moves the server's sending at once; validation (and
+    // the validated-change callback that sends QAD) follows.
+    assertTrue(h.addressChanges.isEmpty(), "not reported as validated before validation");
+    assertEquals(List.of(Harness.CLIENT2), h.peerAddressChanges);
+    assertEquals(Harness.CLIENT2, h.conn.peerAddress());
+    assertFalse(h.conn.isAddressValidated(), "the new path is not validated yet");
     int idx = h.serverDestinations.indexOf(Harness.CLIENT2);
     assertTrue(idx >= 0, "challenge sent to the new path");
     assertTrue(

@@ -90,6 +90,15 @@ final class TestClient {
   boolean closeReceived;
   long closeCode = -1;
   boolean closeApplication;
+  String closeReason;
+  private final List<Long> retired = new ArrayList<>();
+
+  /** Sequence numbers of RETIRE_CONNECTION_ID frames the server sent. */
+  List<Long> retiredByServer() {
+    return retired;
+  }
+
+  int closeSpace = -1;
   int packetsReceived;
   int undecryptable;
   int keyPhaseFlipsSeen;
@@ -521,6 +530,8 @@ final class TestClient {
           FrameWriter.writePathResponse(new UnsafeBuffer(f), 0, r.pathData());
           pendingApp.add(f);
         }
+      } else if (t == FrameType.RETIRE_CONNECTION_ID) {
+        retired.add(r.sequence());
       } else if (t == FrameType.MAX_STREAM_DATA) {
         maxStreamData.add(r.maximum());
       } else if (t == FrameType.MAX_DATA) {
@@ -531,6 +542,10 @@ final class TestClient {
         closeReceived = true;
         closeCode = r.errorCode();
         closeApplication = r.isApplicationClose();
+        byte[] reason = new byte[r.reasonLength()];
+        b.getBytes(r.reasonOffset(), reason);
+        closeReason = new String(reason, java.nio.charset.StandardCharsets.US_ASCII);
+        closeSpace = space;
       }
       pos = next;
     }

@@ -128,7 +128,7 @@ class RegistryTest {
     r.register(newer, Role.CONNECTOR, "web");
     assertSame(newer, r.lookupConnector("web"));
     assertEquals(RelayApplication.ERROR_REPLACED, old.closeCode);
-    assertEquals("replaced", old.closeReason);
+    assertEquals("replaced by a newer connector", old.closeReason);
     assertTrue(first.replaced());
     assertTrue(first.ended());
     assertEquals(1, counters.get(Counter.CONNECTORS_REPLACED));

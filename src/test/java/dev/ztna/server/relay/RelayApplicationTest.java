@@ -177,7 +177,7 @@ class RelayApplicationTest {
     FakeConnection agent = agent("web");
     FakeConnection newer = connector("web");
     assertEquals(RelayApplication.ERROR_REPLACED, old.closeCode);
-    assertEquals("replaced", old.closeReason);
+    assertEquals("replaced by a newer connector", old.closeReason);
     byte[] up = Packets.ipv4(1, 2, 3);
     deliver(agent, up);
     assertReceived(newer, up);

@@ -205,11 +205,6 @@ public final class ZtnaServer implements AutoCloseable {
         - counters.get(ServerCounters.Counter.CONNECTIONS_FREED);
   }
 
-  /** Replaces the admission {@link Limits} from any thread (applied at the next duty cycle). */
-  public void updateLimits(Limits limits) {
-    agent.updateLimits(limits);
-  }
-
   /**
    * Graceful stop: closes every connection with application error 0x103 (ZTNA-V1 §5), refuses new
    * ones, waits up to the configured drain timeout for the closes to go out and the connections to

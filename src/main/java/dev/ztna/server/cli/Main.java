@@ -4,8 +4,6 @@ import dev.ztna.server.certs.CredentialsException;
 import dev.ztna.server.certs.ServerCredentials;
 import dev.ztna.server.loop.ServerConfig;
 import dev.ztna.server.loop.ServerLauncher;
-import dev.ztna.server.relay.RelayApplication;
-import dev.ztna.server.relay.RelayCounters;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.Inet6Address;
@@ -36,6 +34,7 @@ import picocli.CommandLine.TypeConversionException;
 @Command(
     name = "intermediate-server",
     mixinStandardHelpOptions = true,
+    subcommands = StatCommand.class,
     versionProvider = Main.ManifestVersion.class,
     sortOptions = false,
     usageHelpWidth = 100,
@@ -234,6 +233,32 @@ public final class Main implements Callable<Integer> {
               + " ${DEFAULT-VALUE}).")
   private long statsIntervalMs;
 
+  @Option(
+      names = "--counters-file",
+      paramLabel = "FILE",
+      description =
+          "Memory-mapped counters file, read by the 'stat' command; deleted at a clean exit"
+              + " (default: <java.io.tmpdir>/ztna-intermediate-server-<pid>.counters).")
+  private Path countersFile;
+
+  @Option(
+      names = "--admin-listen",
+      paramLabel = "HOST:PORT",
+      converter = ListenAddressConverter.class,
+      description =
+          "Serve the HTTP admin endpoint (GET /metrics, /healthz, /readyz) on this TCP address"
+              + " (default: off), e.g. 127.0.0.1:9090.")
+  private InetSocketAddress adminListen;
+
+  @Option(
+      names = "--health-stale-ms",
+      paramLabel = "N",
+      defaultValue = "1000",
+      description =
+          "/healthz answers 503 when the loop's last duty cycle began more than N ms ago"
+              + " (default: ${DEFAULT-VALUE}).")
+  private long healthStaleMs;
+
   private final Launcher launcher;
   private final Path defaultCertDir;
   private PrintWriter err;
@@ -248,11 +273,8 @@ public final class Main implements Callable<Integer> {
     System.exit(
         execute(
             args,
-            (config, credentials) -> {
-              RelayCounters relayCounters = new RelayCounters();
-              return ServerLauncher.run(
-                  config, credentials, new RelayApplication(relayCounters), List.of(relayCounters));
-            }));
+            (config, credentials) ->
+                ServerLauncher.run(config, credentials, new RelayHosting(config))));
   }
 
   /**
@@ -348,6 +370,7 @@ public final class Main implements Callable<Integer> {
     checkRange("--initial-max-streams-uni", initialMaxStreamsUni, 0, MAX_STREAMS);
     checkRange("--drain-timeout-ms", drainTimeoutMs, 0, MAX_VARINT);
     checkRange("--stats-interval-ms", statsIntervalMs, 0, MAX_VARINT);
+    checkRange("--health-stale-ms", healthStaleMs, 1, MAX_VARINT);
     return ServerConfig.builder()
         .listen(addresses)
         .certFile(cert != null ? cert : defaultCertDir.resolve(DEFAULT_CERT_NAME))
@@ -366,6 +389,9 @@ public final class Main implements Callable<Integer> {
         .initialMaxStreamsUni(initialMaxStreamsUni)
         .drainTimeout(Duration.ofMillis(drainTimeoutMs))
         .statsInterval(Duration.ofMillis(statsIntervalMs))
+        .countersFile(countersFile)
+        .adminListen(adminListen)
+        .healthStale(Duration.ofMillis(healthStaleMs))
         .build();
   }
 

@@ -85,6 +85,7 @@ public final class ServerAgent
   private static final int MAX_DATAGRAMS_PER_FLUSH = 256;
   private static final long STATS_INTERVAL_NS = TimeUnit.SECONDS.toNanos(30);
   private static final long NO_DEADLINE = Long.MAX_VALUE;
+  private static final int RELAY_SAMPLES = 4096; // relay latency samples kept per iteration
 
   /** Versions offered in Version Negotiation: v1 plus a reserved one (RFC 9000 §6.3, §15). */
   private final int[] supportedVersions = {QUIC_V1, 0x1a2a3a4a};
@@ -100,6 +101,10 @@ public final class ServerAgent
   private final EpochClock epochClock;
   private final NanoClock nanoClock;
   private final DeadlineTimerWheel timers;
+  private final LoopMetrics metrics;
+  private final long[] relayReadNanos = new long[RELAY_SAMPLES];
+  private int relayPending;
+  private boolean deliveringDatagram;
   private final ConnectionTable<ServerConnection> connections = new ConnectionTable<>();
   private final Object2ObjectHashMap<QuicConnection, ServerConnection> byQuic =
       new Object2ObjectHashMap<>();
@@ -149,6 +154,33 @@ public final class ServerAgent
       Application application,
       EpochClock epochClock,
       NanoClock nanoClock) {
+    this(
+        config,
+        endpoints,
+        counters,
+        tokens,
+        connectionConfig,
+        application,
+        epochClock,
+        nanoClock,
+        null);
+  }
+
+  /**
+   * As the other constructor, and records the duty-cycle and relay-latency histograms into {@code
+   * metrics} (null: not recorded, and no clock is read for them).
+   */
+  public ServerAgent(
+      ServerConfig config,
+      List<UdpEndpoint> endpoints,
+      ServerCounters counters,
+      RetryTokens tokens,
+      ConnectionConfig connectionConfig,
+      Application application,
+      EpochClock epochClock,
+      NanoClock nanoClock,
+      LoopMetrics metrics) {
+    this.metrics = metrics;
     this.config = config;
     this.endpoints = endpoints.toArray(new UdpEndpoint[0]);
     this.counters = counters;
@@ -190,6 +222,11 @@ public final class ServerAgent
     shutdownRequested = true;
   }
 
+  /** True once {@link #requestShutdown()} was called (from any thread). */
+  public boolean isShutdownRequested() {
+    return shutdownRequested;
+  }
+
   private void beginShutdown() {
     shuttingDown = true;
     LOG.info("draining {} connections", byQuic.size());
@@ -202,6 +239,9 @@ public final class ServerAgent
 
   @Override
   public int doWork() {
+    // The heartbeat readers judge liveness by (ordered store, no allocation).
+    counters.set(Counter.LOOP_HEARTBEAT, epochClock.time());
+    long start = metrics != null ? nanoClock.nanoTime() : 0;
     int work = 0;
     if (shutdownRequested && !shuttingDown) {
       beginShutdown();
@@ -221,7 +261,30 @@ public final class ServerAgent
     now = nanoClock.nanoTime();
     work += timers.poll(now, this, 256);
     work += flush();
+    if (metrics != null && work > 0) {
+      recordMetrics(start);
+    }
     return work;
+  }
+
+  private void recordMetrics(long start) {
+    long end = nanoClock.nanoTime();
+    metrics.recordDutyCycle(end - start);
+    for (int i = 0; i < relayPending; i++) {
+      metrics.recordRelayLatency(end - relayReadNanos[i]);
+    }
+    relayPending = 0;
+  }
+
+  /**
+   * Called by a connection whenever the application queued a DATAGRAM on it: one sent while the
+   * application handles a received DATAGRAM is a relayed copy, whose read time is kept until the
+   * end of this iteration's flush (see {@link LoopMetrics}).
+   */
+  void onApplicationDatagramQueued() {
+    if (deliveringDatagram && metrics != null && relayPending < RELAY_SAMPLES) {
+      relayReadNanos[relayPending++] = now;
+    }
   }
 
   private int receive(UdpEndpoint endpoint) {
@@ -457,6 +520,8 @@ public final class ServerAgent
     sc.quic = quic;
     byQuic.put(quic, sc);
     counters.increment(Counter.CONNECTIONS_ACCEPTED);
+    counters.set(Counter.LIVE_CONNECTIONS, byQuic.size());
+    counters.increment(Counter.HALF_OPEN_CONNECTIONS);
     connectSocket(sc, from);
     if (LOG.isDebugEnabled()) {
       LOG.debug("{} accepted from {} (retry {})", sc, from, retried);
@@ -654,6 +719,10 @@ public final class ServerAgent
     sc.routedCount = 0;
     byQuic.remove(sc.quic);
     counters.increment(Counter.CONNECTIONS_FREED);
+    counters.set(Counter.LIVE_CONNECTIONS, byQuic.size());
+    if (!sc.established) {
+      counters.add(Counter.HALF_OPEN_CONNECTIONS, -1);
+    }
     if (!sc.closed) {
       sc.closed = true;
       application.onClosed(sc, 0, false, false, "freed");
@@ -750,13 +819,22 @@ public final class ServerAgent
   public void onEstablished(QuicConnection c) {
     ServerConnection sc = owner(c);
     counters.increment(Counter.HANDSHAKES_COMPLETED);
+    if (!sc.established) {
+      sc.established = true;
+      counters.add(Counter.HALF_OPEN_CONNECTIONS, -1);
+    }
     LOG.info("{} established: peer {}, cipher suite {}", sc, c.peerAddress(), c.cipherSuite());
     application.onEstablished(sc);
   }
 
   @Override
   public void onDatagram(QuicConnection c, DirectBuffer data, int off, int len) {
-    application.onDatagram(owner(c), data, off, len);
+    deliveringDatagram = true;
+    try {
+      application.onDatagram(owner(c), data, off, len);
+    } finally {
+      deliveringDatagram = false;
+    }
   }
 
   @Override

@@ -49,6 +49,15 @@ public final class ServerConfig {
    */
   public final boolean connectedSockets;
 
+  /** Where the launcher maps its counters; null: {@link CountersFile#defaultPath()}. */
+  public final Path countersFile;
+
+  /** Where the launcher serves the HTTP admin endpoint; null: nowhere (off). */
+  public final InetSocketAddress adminListen;
+
+  /** How old the loop heartbeat may be before {@code /healthz} answers 503. */
+  public final Duration healthStale;
+
   private ServerConfig(Builder b) {
     this.listen = List.copyOf(b.listen);
     this.certFile = Objects.requireNonNull(b.certFile);
@@ -68,6 +77,9 @@ public final class ServerConfig {
     this.drainTimeout = Objects.requireNonNull(b.drainTimeout);
     this.statsInterval = Objects.requireNonNull(b.statsInterval);
     this.connectedSockets = b.connectedSockets;
+    this.countersFile = b.countersFile;
+    this.adminListen = b.adminListen;
+    this.healthStale = Objects.requireNonNull(b.healthStale);
     if (listen.isEmpty()) {
       throw new IllegalArgumentException("at least one listen address is required");
     }
@@ -105,6 +117,9 @@ public final class ServerConfig {
     private Duration drainTimeout = Duration.ofSeconds(3);
     private Duration statsInterval = Duration.ofSeconds(60);
     private boolean connectedSockets = true;
+    private Path countersFile;
+    private InetSocketAddress adminListen;
+    private Duration healthStale = Duration.ofSeconds(1);
 
     private Builder() {}
 
@@ -195,6 +210,21 @@ public final class ServerConfig {
 
     public Builder connectedSockets(boolean v) {
       connectedSockets = v;
+      return this;
+    }
+
+    public Builder countersFile(Path v) {
+      countersFile = v;
+      return this;
+    }
+
+    public Builder adminListen(InetSocketAddress v) {
+      adminListen = v;
+      return this;
+    }
+
+    public Builder healthStale(Duration v) {
+      healthStale = v;
       return this;
     }
 

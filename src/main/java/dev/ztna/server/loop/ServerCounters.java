@@ -1,5 +1,7 @@
 package dev.ztna.server.loop;
 
+import org.agrona.concurrent.status.CountersManager;
+
 /** Counters of the server loop (see {@link CounterSet}). */
 public final class ServerCounters extends CounterSet<ServerCounters.Counter> {
   /**
@@ -36,22 +38,44 @@ public final class ServerCounters extends CounterSet<ServerCounters.Counter> {
     DROP_SHUTTING_DOWN("drop_initial_shutting_down"),
     DROP_SEND_BUFFER_FULL("drop_send_buffer_full"),
     DROP_SEND_ERROR("drop_send_error"),
-    RECEIVE_ERRORS("receive_errors");
+    RECEIVE_ERRORS("receive_errors"),
+    /** Gauge: connections accepted and not yet freed. */
+    LIVE_CONNECTIONS("live_connections", TYPE_GAUGE),
+    /** Gauge: connections accepted whose handshake has not completed (half-open). */
+    HALF_OPEN_CONNECTIONS("half_open_connections", TYPE_GAUGE),
+    /** Heartbeat: epoch milliseconds at the start of the loop's last duty cycle. */
+    LOOP_HEARTBEAT("loop_heartbeat_epoch_ms", TYPE_HEARTBEAT);
 
     private final String label;
+    private final int typeId;
 
     Counter(String label) {
+      this(label, TYPE_COUNTER);
+    }
+
+    Counter(String label, int typeId) {
       this.label = label;
+      this.typeId = typeId;
     }
 
     @Override
     public String label() {
       return label;
     }
+
+    @Override
+    public int typeId() {
+      return typeId;
+    }
   }
 
-  /** All counters at zero. */
+  /** All counters at zero, in private memory. */
   public ServerCounters() {
     super(Counter.class);
+  }
+
+  /** All counters at zero, allocated in {@code manager} (e.g. the {@link CountersFile}'s). */
+  public ServerCounters(CountersManager manager) {
+    super(Counter.class, manager);
   }
 }

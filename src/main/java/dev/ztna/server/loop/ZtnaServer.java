@@ -55,6 +55,21 @@ public final class ZtnaServer implements AutoCloseable {
   public static ZtnaServer start(
       ServerConfig config, ServerCredentials credentials, Application application)
       throws IOException {
+    return start(config, credentials, application, new ServerCounters(), null);
+  }
+
+  /**
+   * As {@link #start(ServerConfig, ServerCredentials, Application)}, keeping the loop's counters in
+   * {@code counters} (e.g. allocated in the process's {@link CountersFile}) and recording the loop
+   * histograms into {@code metrics} (null: none).
+   */
+  public static ZtnaServer start(
+      ServerConfig config,
+      ServerCredentials credentials,
+      Application application,
+      ServerCounters counters,
+      LoopMetrics metrics)
+      throws IOException {
     List<UdpEndpoint> endpoints = new ArrayList<>();
     List<InetSocketAddress> local = new ArrayList<>();
     try {
@@ -74,7 +89,6 @@ public final class ZtnaServer implements AutoCloseable {
     SecureRandom random = new SecureRandom();
     byte[] secret = new byte[32];
     random.nextBytes(secret);
-    ServerCounters counters = new ServerCounters();
     ServerAgent agent =
         new ServerAgent(
             config,
@@ -84,7 +98,8 @@ public final class ZtnaServer implements AutoCloseable {
             connectionConfig(config, credentials, random),
             application,
             SystemEpochClock.INSTANCE,
-            new SystemNanoClock());
+            new SystemNanoClock(),
+            metrics);
     AgentRunner runner =
         new AgentRunner(
             idleStrategy(config.idleKind), t -> LOG.error("server loop error", t), null, agent);
@@ -141,6 +156,22 @@ public final class ZtnaServer implements AutoCloseable {
   /** The loop's counters (readable from any thread). */
   public ServerCounters counters() {
     return counters;
+  }
+
+  /**
+   * True while the server takes new connections: started, no drain requested ({@link
+   * #requestDrain()}, {@link #close()}), loop not stopped. Readable from any thread.
+   */
+  public boolean isReady() {
+    return !agent.isShutdownRequested() && !runner.isClosed() && loopThread.isAlive();
+  }
+
+  /**
+   * Starts the drain without waiting: refuses new connections and closes every connection with
+   * 0x103; the loop keeps running until {@link #close()}.
+   */
+  public void requestDrain() {
+    agent.requestShutdown();
   }
 
   /** Connections accepted and not yet freed (from the counters; readable from any thread). */

@@ -80,7 +80,7 @@ final class PrometheusMetrics {
             snapshots.add(
                 gauge(
                     "ztna_loop_heartbeat_age_seconds",
-                    value == 0 ? Double.NaN : (now - value) / 1000.0,
+                    value == 0 ? Double.NaN : Math.max(0, now - value) / 1000.0,
                     help(2)));
             return;
           }

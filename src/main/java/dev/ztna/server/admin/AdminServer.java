@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.status.CountersReader;
@@ -185,10 +186,20 @@ public final class AdminServer implements ServerLauncher.Sidecar {
     }
   }
 
-  /** Stops serving (waits at most a second for a request in progress). */
+  /**
+   * Stops serving and waits (up to 5 s) for the admin thread to end, so that no request still reads
+   * the counters once their file is unmapped.
+   */
   @Override
   public void close() {
     http.stop(1);
-    executor.shutdownNow();
+    executor.shutdown();
+    try {
+      if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+        LOG.warn("the admin thread has not stopped after 5 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

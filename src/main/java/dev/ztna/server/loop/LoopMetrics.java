@@ -32,18 +32,35 @@ public final class LoopMetrics {
   private final SingleWriterRecorder relayLatency =
       new SingleWriterRecorder(1, HIGHEST_TRACKABLE_NANOS, DIGITS);
 
+  private static final int RELAY_SAMPLES = 4096; // relayed datagrams timed per iteration
+
+  private final long[] relayReadNanos = new long[RELAY_SAMPLES];
+  private int relayPending;
+
   private static long clamp(long nanos) {
     return nanos < 1 ? 1 : Math.min(nanos, HIGHEST_TRACKABLE_NANOS);
   }
 
-  /** Loop thread only: one iteration that did work took {@code nanos}. */
-  void recordDutyCycle(long nanos) {
-    dutyCycle.recordValue(clamp(nanos));
+  /**
+   * Loop thread only: a relayed copy was queued for a datagram read at {@code readNanos}; timed at
+   * {@link #endIteration} (at most {@value #RELAY_SAMPLES} per iteration, the rest untimed).
+   */
+  void relayed(long readNanos) {
+    if (relayPending < RELAY_SAMPLES) {
+      relayReadNanos[relayPending++] = readNanos;
+    }
   }
 
-  /** Loop thread only: one relayed datagram spent {@code nanos} in the server. */
-  void recordRelayLatency(long nanos) {
-    relayLatency.recordValue(clamp(nanos));
+  /**
+   * Loop thread only: an iteration that did work ran from {@code start} to {@code end} (after its
+   * flush); records it and the relay latency of every copy queued in it.
+   */
+  void endIteration(long start, long end) {
+    dutyCycle.recordValue(clamp(end - start));
+    for (int i = 0; i < relayPending; i++) {
+      relayLatency.recordValue(clamp(end - relayReadNanos[i]));
+    }
+    relayPending = 0;
   }
 
   /**

@@ -85,7 +85,6 @@ public final class ServerAgent
   private static final int MAX_DATAGRAMS_PER_FLUSH = 256;
   private static final long STATS_INTERVAL_NS = TimeUnit.SECONDS.toNanos(30);
   private static final long NO_DEADLINE = Long.MAX_VALUE;
-  private static final int RELAY_SAMPLES = 4096; // relay latency samples kept per iteration
 
   /** Versions offered in Version Negotiation: v1 plus a reserved one (RFC 9000 §6.3, §15). */
   private final int[] supportedVersions = {QUIC_V1, 0x1a2a3a4a};
@@ -102,8 +101,6 @@ public final class ServerAgent
   private final NanoClock nanoClock;
   private final DeadlineTimerWheel timers;
   private final LoopMetrics metrics;
-  private final long[] relayReadNanos = new long[RELAY_SAMPLES];
-  private int relayPending;
   private boolean deliveringDatagram;
   private final ConnectionTable<ServerConnection> connections = new ConnectionTable<>();
   private final Object2ObjectHashMap<QuicConnection, ServerConnection> byQuic =
@@ -262,18 +259,9 @@ public final class ServerAgent
     work += timers.poll(now, this, 256);
     work += flush();
     if (metrics != null && work > 0) {
-      recordMetrics(start);
+      metrics.endIteration(start, nanoClock.nanoTime());
     }
     return work;
-  }
-
-  private void recordMetrics(long start) {
-    long end = nanoClock.nanoTime();
-    metrics.recordDutyCycle(end - start);
-    for (int i = 0; i < relayPending; i++) {
-      metrics.recordRelayLatency(end - relayReadNanos[i]);
-    }
-    relayPending = 0;
   }
 
   /**
@@ -282,8 +270,8 @@ public final class ServerAgent
    * end of this iteration's flush (see {@link LoopMetrics}).
    */
   void onApplicationDatagramQueued() {
-    if (deliveringDatagram && metrics != null && relayPending < RELAY_SAMPLES) {
-      relayReadNanos[relayPending++] = now;
+    if (deliveringDatagram && metrics != null) {
+      metrics.relayed(now);
     }
   }
 

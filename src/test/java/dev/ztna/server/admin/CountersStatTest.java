@@ -80,6 +80,8 @@ class CountersStatTest {
       }
       try (CountersFile b = CountersFile.create(newer)) {
         assertEquals(newer, CountersFile.newest(dir).orElseThrow());
+        assertEquals(older, a.path());
+        assertEquals(newer, b.path());
       }
     }
   }

@@ -13,9 +13,6 @@ import dev.ztna.server.config.Settings;
 import dev.ztna.server.logging.Logging;
 import dev.ztna.server.loop.LoopAffinity;
 import dev.ztna.server.loop.ServerLauncher;
-import dev.ztna.server.relay.Registry;
-import dev.ztna.server.relay.RelayApplication;
-import dev.ztna.server.relay.RelayCounters;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.Inet6Address;
@@ -26,7 +23,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -45,6 +41,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "intermediate-server",
+    subcommands = StatCommand.class,
     versionProvider = Main.ManifestVersion.class,
     sortOptions = false,
     usageHelpWidth = 100,
@@ -135,28 +132,9 @@ public final class Main implements Callable<Integer> {
         execute(
             args,
             (settings, credentials) -> {
-              ConfigReloader reloader = ConfigReloader.onSighup(settings);
-              try {
-                RelayCounters relayCounters = new RelayCounters();
-                RelayApplication relay =
-                    new RelayApplication(
-                        relayCounters,
-                        new Registry(
-                            relayCounters,
-                            TimeUnit.MILLISECONDS.toNanos(settings.limits.innerAddressIdleMs)),
-                        settings.policy);
-                // SIGHUP: the policy and the limits change without a restart (the reloader logs
-                // what changed; a file that does not validate keeps the old values).
-                reloader.addListener(s -> relay.publishPolicy(s.policy));
+              try (ConfigReloader reloader = ConfigReloader.onSighup(settings)) {
                 return ServerLauncher.run(
-                    settings.server,
-                    credentials,
-                    relay,
-                    List.of(relayCounters),
-                    server ->
-                        reloader.addListener(s -> server.updateLimits(s.limits.toLoopLimits())));
-              } finally {
-                reloader.close();
+                    settings.server, credentials, new RelayHosting(settings, reloader));
               }
             }));
   }

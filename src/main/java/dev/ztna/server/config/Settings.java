@@ -178,6 +178,29 @@ public final class Settings {
           .reloadable()
           .build();
 
+  public static final Setting<Path> COUNTERS_FILE =
+      Setting.key("counters_file", ValueType.path(), (Path) null)
+          .flag("--counters-file", "FILE")
+          .help(
+              "Memory-mapped counters file that 'stat' and the admin endpoint read (unset:"
+                  + " <java.io.tmpdir>/ztna-intermediate-server-<pid>.counters; removed at a clean"
+                  + " exit)")
+          .build();
+
+  public static final Setting<InetSocketAddress> ADMIN_LISTEN =
+      Setting.key("admin.listen", ValueType.address(), (InetSocketAddress) null)
+          .flag("--admin-listen", "HOST:PORT")
+          .help(
+              "Serve GET /metrics (Prometheus), /healthz and /readyz over HTTP on this address"
+                  + " only (unset: off)")
+          .build();
+
+  public static final Setting<Long> ADMIN_HEALTH_STALE_MS =
+      Setting.key("admin.health_stale_ms", ValueType.longRange(1, MAX_VARINT), 1_000L)
+          .flag("--health-stale-ms", "N")
+          .help("/healthz answers 503 when the loop's heartbeat is older than this, in ms")
+          .build();
+
   public static final Setting<Path> KEYLOG_FILE =
       Setting.key("trace.keylog_file", ValueType.path(), (Path) null)
           .flag("--keylog-file", "FILE")
@@ -285,6 +308,9 @@ public final class Settings {
           CPU,
           LOG_LEVEL,
           LOG_FORMAT,
+          COUNTERS_FILE,
+          ADMIN_LISTEN,
+          ADMIN_HEALTH_STALE_MS,
           KEYLOG_FILE,
           QLOG_DIR,
           QLOG_SAMPLE,

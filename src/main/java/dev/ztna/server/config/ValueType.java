@@ -211,6 +211,43 @@ public interface ValueType<T> {
     };
   }
 
+  /** One {@code HOST:PORT} address (a TOML string). */
+  static ValueType<InetSocketAddress> address() {
+    ValueType<String> str = string();
+    return new ValueType<>() {
+      @Override
+      public InetSocketAddress fromCli(List<String> texts) {
+        return parseOne(str.fromCli(texts));
+      }
+
+      @Override
+      public InetSocketAddress fromToml(JsonNode node) {
+        if (!node.isTextual()) {
+          throw wrongType(this, node);
+        }
+        return parseOne(str.fromToml(node));
+      }
+
+      private InetSocketAddress parseOne(String text) {
+        try {
+          return ListenAddresses.parse(text);
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("'" + text + "': " + e.getMessage(), e);
+        }
+      }
+
+      @Override
+      public String toToml(InetSocketAddress value) {
+        return quote(ListenAddresses.format(value));
+      }
+
+      @Override
+      public String expected() {
+        return "a HOST:PORT string";
+      }
+    };
+  }
+
   /** One or more distinct {@code HOST:PORT} addresses (repeatable flag; TOML array of strings). */
   static ValueType<List<InetSocketAddress>> addresses() {
     return new ValueType<>() {

@@ -102,6 +102,8 @@ public final class ServerAgent
   private final EpochClock epochClock;
   private final NanoClock nanoClock;
   private final DeadlineTimerWheel timers;
+  private final LoopMetrics metrics;
+  private boolean deliveringDatagram;
   private final ConnectionTable<ServerConnection> connections = new ConnectionTable<>();
   private final Object2ObjectHashMap<QuicConnection, ServerConnection> byQuic =
       new Object2ObjectHashMap<>();
@@ -160,6 +162,33 @@ public final class ServerAgent
       Application application,
       EpochClock epochClock,
       NanoClock nanoClock) {
+    this(
+        config,
+        endpoints,
+        counters,
+        tokens,
+        connectionConfig,
+        application,
+        epochClock,
+        nanoClock,
+        null);
+  }
+
+  /**
+   * As the other constructor, and records the duty-cycle and relay-latency histograms into {@code
+   * metrics} (null: not recorded, and no clock is read for them).
+   */
+  public ServerAgent(
+      ServerConfig config,
+      List<UdpEndpoint> endpoints,
+      ServerCounters counters,
+      RetryTokens tokens,
+      ConnectionConfig connectionConfig,
+      Application application,
+      EpochClock epochClock,
+      NanoClock nanoClock,
+      LoopMetrics metrics) {
+    this.metrics = metrics;
     this.config = config;
     this.endpoints = endpoints.toArray(new UdpEndpoint[0]);
     this.counters = counters;
@@ -216,6 +245,11 @@ public final class ServerAgent
     admission.request(limits);
   }
 
+  /** True once {@link #requestShutdown()} was called (from any thread). */
+  public boolean isShutdownRequested() {
+    return shutdownRequested;
+  }
+
   private void beginShutdown() {
     shuttingDown = true;
     LOG.info("draining {} connections", byQuic.size());
@@ -228,6 +262,9 @@ public final class ServerAgent
 
   @Override
   public int doWork() {
+    // The heartbeat readers judge liveness by (ordered store, no allocation).
+    counters.set(Counter.LOOP_HEARTBEAT, epochClock.time());
+    long start = metrics != null ? nanoClock.nanoTime() : 0;
     int work = 0;
     admission.startIteration();
     if (shutdownRequested && !shuttingDown) {
@@ -250,7 +287,21 @@ public final class ServerAgent
     work += timers.poll(now, this, 256);
     work += application.onDutyCycle(now);
     work += flush();
+    if (metrics != null && work > 0) {
+      metrics.endIteration(start, nanoClock.nanoTime());
+    }
     return work;
+  }
+
+  /**
+   * Called by a connection whenever the application queued a DATAGRAM on it: one sent while the
+   * application handles a received DATAGRAM is a relayed copy, whose read time is kept until the
+   * end of this iteration's flush (see {@link LoopMetrics}).
+   */
+  void onApplicationDatagramQueued() {
+    if (deliveringDatagram && metrics != null) {
+      metrics.relayed(now);
+    }
   }
 
   private int receive(UdpEndpoint endpoint) {
@@ -576,6 +627,8 @@ public final class ServerAgent
     admission.onAdmitted(sc, source);
     scheduleHandshakeDeadline(sc);
     counters.increment(Counter.CONNECTIONS_ACCEPTED);
+    counters.set(Counter.LIVE_CONNECTIONS, byQuic.size());
+    counters.increment(Counter.HALF_OPEN_CONNECTIONS);
     connectSocket(sc, from);
     if (LOG.isInfoEnabled()) {
       LOG.info("{} accepted from {} (retry {})", sc, from, retried);
@@ -794,6 +847,10 @@ public final class ServerAgent
     sc.routedCount = 0;
     byQuic.remove(sc.quic);
     counters.increment(Counter.CONNECTIONS_FREED);
+    counters.set(Counter.LIVE_CONNECTIONS, byQuic.size());
+    if (!sc.established) {
+      counters.add(Counter.HALF_OPEN_CONNECTIONS, -1);
+    }
     if (!sc.closed) {
       sc.closed = true;
       application.onClosed(sc, 0, false, false, "freed");
@@ -902,6 +959,10 @@ public final class ServerAgent
     cancelHandshakeDeadline(sc);
     admission.onEstablished(sc);
     authEvents.onEstablished(c);
+    if (!sc.established) {
+      sc.established = true;
+      counters.add(Counter.HALF_OPEN_CONNECTIONS, -1);
+    }
     LOG.info(
         "{} established: peer {}, cipher suite {}, identity {}",
         sc,
@@ -915,7 +976,12 @@ public final class ServerAgent
   public void onDatagram(QuicConnection c, DirectBuffer data, int off, int len) {
     ServerConnection sc = owner(c);
     if (admission.allowDatagram(sc, len, now)) {
-      application.onDatagram(sc, data, off, len);
+      deliveringDatagram = true;
+      try {
+        application.onDatagram(sc, data, off, len);
+      } finally {
+        deliveringDatagram = false;
+      }
     }
   }
 

@@ -76,6 +76,15 @@ public final class ServerConfig {
    */
   public final ClientAuth clientAuth;
 
+  /** Where the launcher maps its counters; null: {@link CountersFile#defaultPath()}. */
+  public final Path countersFile;
+
+  /** Where the launcher serves the HTTP admin endpoint; null: nowhere (off). */
+  public final InetSocketAddress adminListen;
+
+  /** How old the loop heartbeat may be before {@code /healthz} answers 503. */
+  public final Duration healthStale;
+
   private ServerConfig(Builder b) {
     this.listen = List.copyOf(b.listen);
     this.certFile = Objects.requireNonNull(b.certFile);
@@ -104,6 +113,9 @@ public final class ServerConfig {
       throw new IllegalArgumentException("qlog sample must be 0..1, got " + qlogSample);
     }
     this.clientAuth = b.clientAuth;
+    this.countersFile = b.countersFile;
+    this.adminListen = b.adminListen;
+    this.healthStale = Objects.requireNonNull(b.healthStale);
     if (listen.isEmpty()) {
       throw new IllegalArgumentException("at least one listen address is required");
     }
@@ -147,6 +159,9 @@ public final class ServerConfig {
     private Path qlogDir;
     private double qlogSample = 1.0;
     private ClientAuth clientAuth;
+    private Path countersFile;
+    private InetSocketAddress adminListen;
+    private Duration healthStale = Duration.ofSeconds(1);
 
     private Builder() {}
 
@@ -271,6 +286,21 @@ public final class ServerConfig {
     /** Client authentication, or {@code null} for none. */
     public Builder clientAuth(ClientAuth v) {
       clientAuth = v;
+      return this;
+    }
+
+    public Builder countersFile(Path v) {
+      countersFile = v;
+      return this;
+    }
+
+    public Builder adminListen(InetSocketAddress v) {
+      adminListen = v;
+      return this;
+    }
+
+    public Builder healthStale(Duration v) {
+      healthStale = v;
       return this;
     }
 

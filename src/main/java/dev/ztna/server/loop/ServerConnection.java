@@ -23,6 +23,7 @@ public final class ServerConnection implements ClientConnection {
   boolean dirty;
   boolean freed;
   boolean closed;
+  boolean established;
 
   /** A socket connected to the peer (null when not in use), and the peer it is connected to. */
   DatagramChannel connectedChannel;
@@ -106,6 +107,9 @@ public final class ServerConnection implements ClientConnection {
   public int sendDatagram(DirectBuffer data, int offset, int length) {
     int result = quic.sendDatagram(data, offset, length);
     agent.markDirty(this);
+    if (result >= 0) {
+      agent.onApplicationDatagramQueued();
+    }
     return result;
   }
 

@@ -1,5 +1,7 @@
 package dev.ztna.server.loop;
 
+import org.agrona.concurrent.status.CountersManager;
+
 /** Counters of the server loop (see {@link CounterSet}). */
 public final class ServerCounters extends CounterSet<ServerCounters.Counter> {
   /**
@@ -56,22 +58,44 @@ public final class ServerCounters extends CounterSet<ServerCounters.Counter> {
     AUTH_UNKNOWN_CA("auth_unknown_ca"),
     AUTH_CERTIFICATE_EXPIRED("auth_certificate_expired"),
     AUTH_BAD_CERTIFICATE_VERIFY("auth_bad_certificate_verify"),
-    AUTH_PROTOCOL_ERROR("auth_protocol_error");
+    AUTH_PROTOCOL_ERROR("auth_protocol_error"),
+    /** Gauge: connections accepted and not yet freed. */
+    LIVE_CONNECTIONS("live_connections", TYPE_GAUGE),
+    /** Gauge: connections accepted whose handshake has not completed (half-open). */
+    HALF_OPEN_CONNECTIONS("half_open_connections", TYPE_GAUGE),
+    /** Heartbeat: epoch milliseconds at the start of the loop's last duty cycle. */
+    LOOP_HEARTBEAT("loop_heartbeat_epoch_ms", TYPE_HEARTBEAT);
 
     private final String label;
+    private final int typeId;
 
     Counter(String label) {
+      this(label, TYPE_COUNTER);
+    }
+
+    Counter(String label, int typeId) {
       this.label = label;
+      this.typeId = typeId;
     }
 
     @Override
     public String label() {
       return label;
     }
+
+    @Override
+    public int typeId() {
+      return typeId;
+    }
   }
 
-  /** All counters at zero. */
+  /** All counters at zero, in private memory. */
   public ServerCounters() {
     super(Counter.class);
+  }
+
+  /** All counters at zero, allocated in {@code manager} (e.g. the {@link CountersFile}'s). */
+  public ServerCounters(CountersManager manager) {
+    super(Counter.class, manager);
   }
 }

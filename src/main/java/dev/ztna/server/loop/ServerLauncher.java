@@ -2,10 +2,11 @@ package dev.ztna.server.loop;
 
 import dev.ztna.server.certs.ServerCredentials;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
 import org.agrona.concurrent.ShutdownSignalBarrier;
+import org.agrona.concurrent.status.CountersManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,30 +37,97 @@ public final class ServerLauncher {
       ServerCredentials credentials,
       Application application,
       List<? extends CounterSet<?>> extraCounters) {
-    return run(config, credentials, application, extraCounters, server -> {});
+    return run(
+        config,
+        credentials,
+        new Hosting() {
+          @Override
+          public Application application(CountersManager counters) {
+            return application;
+          }
+
+          @Override
+          public List<? extends CounterSet<?>> extraCounters() {
+            return extraCounters;
+          }
+        });
+  }
+
+  /** Something started next to the server (e.g. the admin endpoint), closed after it stopped. */
+  public interface Sidecar extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  /** What the launcher hosts: the application, its counters, and what runs beside the server. */
+  public interface Hosting {
+    /** The application, its counters allocated in {@code counters} (the counters file's). */
+    Application application(CountersManager counters);
+
+    /** Counters appended to the {@code stats:} line (created by {@link #application}). */
+    List<? extends CounterSet<?>> extraCounters();
+
+    /**
+     * Called once the server runs; what it returns is closed after the server stopped (so it keeps
+     * running through the drain). {@code metrics} is null when no histograms are recorded.
+     *
+     * @throws IOException when it cannot start (the launcher then stops and exits with 1)
+     */
+    default Sidecar started(ZtnaServer server, CountersFile counters, LoopMetrics metrics)
+        throws IOException {
+      return () -> {};
+    }
   }
 
   /**
-   * As {@link #run(ServerConfig, ServerCredentials, Application, List)}, calling {@code onStarted}
-   * once the server listens (e.g. to connect a configuration reload to {@link
-   * ZtnaServer#updateLimits}).
+   * Creates the counters file ({@link ServerConfig#countersFile}, by default {@link
+   * CountersFile#defaultPath()}; deleted at exit), starts the server with {@code hosting}'s
+   * application and, with {@link ServerConfig#adminListen} set, the loop histograms, blocks until a
+   * termination signal, drains and stops.
+   *
+   * @return 0 after a clean stop, 1 when the server could not run
    */
-  public static int run(
-      ServerConfig config,
-      ServerCredentials credentials,
-      Application application,
-      List<? extends CounterSet<?>> extraCounters,
-      Consumer<ZtnaServer> onStarted) {
+  public static int run(ServerConfig config, ServerCredentials credentials, Hosting hosting) {
     LOG.info("certificate: {}", credentials.describe());
     ShutdownSignalBarrier barrier = new ShutdownSignalBarrier();
-    ZtnaServer server;
+    Path path = config.countersFile != null ? config.countersFile : CountersFile.defaultPath();
+    CountersFile countersFile;
     try {
-      server = ZtnaServer.start(config, credentials, application);
-    } catch (IOException e) {
-      LOG.error("cannot listen on {}: {}", config.listen, e.toString());
+      countersFile = CountersFile.create(path);
+    } catch (IOException | RuntimeException e) {
+      LOG.error("cannot create the counters file {}: {}", path, e.toString());
       return 1;
     }
-    onStarted.accept(server);
+    try (countersFile) {
+      ServerCounters counters = new ServerCounters(countersFile.manager());
+      Application application = hosting.application(countersFile.manager());
+      LoopMetrics metrics = config.adminListen != null ? new LoopMetrics() : null;
+      ZtnaServer server;
+      try {
+        server = ZtnaServer.start(config, credentials, application, counters, metrics);
+      } catch (IOException e) {
+        LOG.error("cannot listen on {}: {}", config.listen, e.toString());
+        return 1;
+      }
+      LOG.info("counters in {}", path);
+      Sidecar sidecar;
+      try {
+        sidecar = hosting.started(server, countersFile, metrics);
+      } catch (IOException | RuntimeException e) {
+        LOG.error("cannot start: {}", e.toString());
+        server.close();
+        return 1;
+      }
+      return runUntilSignal(config, server, barrier, sidecar, hosting.extraCounters());
+    }
+  }
+
+  private static int runUntilSignal(
+      ServerConfig config,
+      ZtnaServer server,
+      ShutdownSignalBarrier barrier,
+      Sidecar sidecar,
+      List<? extends CounterSet<?>> extraCounters) {
     AtomicBoolean loopDied = new AtomicBoolean();
     Thread loop = server.loopThread();
     Thread watcher =
@@ -79,7 +147,8 @@ public final class ServerLauncher {
             "ztna-loop-watch");
     watcher.setDaemon(true);
     watcher.start();
-    try (StatsReporter stats = StatsReporter.start(server, config.statsInterval, extraCounters)) {
+    try (sidecar;
+        StatsReporter stats = StatsReporter.start(server, config.statsInterval, extraCounters)) {
       barrier.await();
       watcher.interrupt();
       if (loopDied.get()) {

@@ -104,9 +104,19 @@ public final class StatsReporter implements AutoCloseable {
     return ((com.sun.management.ThreadMXBean) bean).getThreadAllocatedBytes(id);
   }
 
-  /** Stops logging. */
+  /**
+   * Stops logging and waits (up to 5 s) for a line in progress, so that none reads the counters
+   * once their file is unmapped.
+   */
   @Override
   public void close() {
     executor.shutdownNow();
+    try {
+      if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+        LOG.warn("the stats thread has not stopped after 5 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

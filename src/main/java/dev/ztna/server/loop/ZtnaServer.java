@@ -61,6 +61,21 @@ public final class ZtnaServer implements AutoCloseable {
   public static ZtnaServer start(
       ServerConfig config, ServerCredentials credentials, Application application)
       throws IOException {
+    return start(config, credentials, application, new ServerCounters(), null);
+  }
+
+  /**
+   * As {@link #start(ServerConfig, ServerCredentials, Application)}, keeping the loop's counters in
+   * {@code counters} (e.g. allocated in the process's {@link CountersFile}) and recording the loop
+   * histograms into {@code metrics} (null: none).
+   */
+  public static ZtnaServer start(
+      ServerConfig config,
+      ServerCredentials credentials,
+      Application application,
+      ServerCounters counters,
+      LoopMetrics metrics)
+      throws IOException {
     List<UdpEndpoint> endpoints = new ArrayList<>();
     List<InetSocketAddress> local = new ArrayList<>();
     try {
@@ -80,7 +95,6 @@ public final class ZtnaServer implements AutoCloseable {
     SecureRandom random = new SecureRandom();
     byte[] secret = new byte[32];
     random.nextBytes(secret);
-    ServerCounters counters = new ServerCounters();
     KeyLogWriter keyLog = null;
     QlogWriter qlog = null;
     ServerAgent agent;
@@ -99,7 +113,8 @@ public final class ZtnaServer implements AutoCloseable {
               connectionConfig(config, credentials, random, keyLog, qlog),
               application,
               SystemEpochClock.INSTANCE,
-              new SystemNanoClock());
+              new SystemNanoClock(),
+              metrics);
     } catch (IOException | RuntimeException e) {
       for (UdpEndpoint endpoint : endpoints) {
         endpoint.close();
@@ -197,6 +212,22 @@ public final class ZtnaServer implements AutoCloseable {
    */
   public void updateLimits(Limits limits) {
     agent.updateLimits(limits);
+  }
+
+  /**
+   * True while the server takes new connections: started, no drain requested ({@link
+   * #requestDrain()}, {@link #close()}), loop not stopped. Readable from any thread.
+   */
+  public boolean isReady() {
+    return !agent.isShutdownRequested() && !runner.isClosed() && loopThread.isAlive();
+  }
+
+  /**
+   * Starts the drain without waiting: refuses new connections and closes every connection with
+   * 0x103; the loop keeps running until {@link #close()}.
+   */
+  public void requestDrain() {
+    agent.requestShutdown();
   }
 
   /** Connections accepted and not yet freed (from the counters; readable from any thread). */

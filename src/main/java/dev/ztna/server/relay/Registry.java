@@ -109,6 +109,7 @@ public final class Registry {
     if (role == Role.AGENT) {
       service.addAgent(registration);
       counters.increment(Counter.AGENTS_REGISTERED);
+      counters.increment(Counter.REGISTERED_AGENTS);
       LOG.info(
           "Agent registered for service '{}': conn#{} from {} (Agents now: {})",
           service.displayName,
@@ -120,6 +121,9 @@ public final class Registry {
     Registration old = service.connector;
     service.connector = registration;
     counters.increment(Counter.CONNECTORS_REGISTERED);
+    if (old == null) {
+      counters.increment(Counter.REGISTERED_CONNECTORS); // a replacement keeps the level
+    }
     LOG.info(
         "Connector registered for service '{}': conn#{} from {}",
         service.displayName,
@@ -181,8 +185,10 @@ public final class Registry {
     if (registration.role == Role.AGENT) {
       service.removeAgent(registration);
       forgetLearned(registration);
+      counters.add(Counter.REGISTERED_AGENTS, -1);
     } else if (service.connector == registration) {
       service.connector = null;
+      counters.add(Counter.REGISTERED_CONNECTORS, -1);
     }
     if (service.isEmpty()) {
       removeService(service);

@@ -1,6 +1,7 @@
 package dev.ztna.server.relay;
 
 import dev.ztna.server.loop.CounterSet;
+import org.agrona.concurrent.status.CountersManager;
 
 /** Counters of the relay (see {@link dev.ztna.server.loop.CounterSet}). */
 public final class RelayCounters extends CounterSet<RelayCounters.Counter> {
@@ -77,22 +78,42 @@ public final class RelayCounters extends CounterSet<RelayCounters.Counter> {
     /** Ignored: a REGISTER on a connection that is already registered. */
     DROP_DUPLICATE_REGISTER("drop_duplicate_register"),
     /** Dropped: an empty DATAGRAM (no type byte). */
-    DROP_EMPTY("drop_empty_datagram");
+    DROP_EMPTY("drop_empty_datagram"),
+    /** Gauge: Agents registered now. */
+    REGISTERED_AGENTS("registered_agents", TYPE_GAUGE),
+    /** Gauge: Connectors registered now (at most one per service). */
+    REGISTERED_CONNECTORS("registered_connectors", TYPE_GAUGE);
 
     private final String label;
+    private final int typeId;
 
     Counter(String label) {
+      this(label, TYPE_COUNTER);
+    }
+
+    Counter(String label, int typeId) {
       this.label = label;
+      this.typeId = typeId;
     }
 
     @Override
     public String label() {
       return label;
     }
+
+    @Override
+    public int typeId() {
+      return typeId;
+    }
   }
 
-  /** All counters at zero. */
+  /** All counters at zero, in private memory. */
   public RelayCounters() {
     super(Counter.class);
+  }
+
+  /** All counters at zero, allocated in {@code manager} (the process's counters file). */
+  public RelayCounters(CountersManager manager) {
+    super(Counter.class, manager);
   }
 }

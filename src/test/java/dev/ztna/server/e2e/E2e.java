@@ -39,11 +39,18 @@ final class E2e {
 
   /** A running relay server on 127.0.0.1:0 (back-off idle strategy). */
   static final class Relay implements AutoCloseable {
-    final RelayApplication app = new RelayApplication(new RelayCounters());
+    final RelayApplication app;
     final ZtnaServer server;
 
     Relay(UnaryOperator<ServerConfig.Builder> tweak) throws IOException {
+      app = new RelayApplication(new RelayCounters());
       server = ServerFixture.start(app, TestCredentials.ec(), tweak);
+    }
+
+    /** A relay running {@code app} on {@code server}, started by the caller. */
+    Relay(RelayApplication app, ZtnaServer server) {
+      this.app = app;
+      this.server = server;
     }
 
     Relay() throws IOException {

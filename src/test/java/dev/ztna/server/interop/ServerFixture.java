@@ -30,6 +30,32 @@ public final class ServerFixture {
     return ZtnaServer.start(tweak.apply(b).build(), credentials, app);
   }
 
+  /**
+   * As {@link #start(Application, ServerCredentials, UnaryOperator)}, with the loop's counters in
+   * {@code counters} and the loop histograms recorded into {@code metrics}.
+   */
+  public static ZtnaServer start(
+      Application app,
+      dev.ztna.server.loop.ServerCounters counters,
+      dev.ztna.server.loop.LoopMetrics metrics)
+      throws IOException {
+    return start(app, counters, metrics, b -> b);
+  }
+
+  /** As the above, with {@code tweak} applied to the configuration. */
+  public static ZtnaServer start(
+      Application app,
+      dev.ztna.server.loop.ServerCounters counters,
+      dev.ztna.server.loop.LoopMetrics metrics,
+      UnaryOperator<ServerConfig.Builder> tweak)
+      throws IOException {
+    ServerConfig.Builder b =
+        ServerConfig.builder()
+            .listen(List.of(new InetSocketAddress(ServerFixture.loopback(), 0)))
+            .idleKind(ServerConfig.IdleKind.BACKOFF);
+    return ZtnaServer.start(tweak.apply(b).build(), TestCredentials.ec(), app, counters, metrics);
+  }
+
   public static java.net.InetAddress loopback() {
     return java.net.InetAddress.getLoopbackAddress();
   }

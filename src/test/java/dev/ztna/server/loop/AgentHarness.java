@@ -22,7 +22,12 @@ final class AgentHarness implements AutoCloseable {
   static final long DEADLINE_NS = TimeUnit.SECONDS.toNanos(20);
 
   final CachedEpochClock clock = new CachedEpochClock();
-  final ServerCounters counters = new ServerCounters();
+
+  /** A real memory-mapped counters file with the loop histograms on, as the launcher runs it. */
+  final CountersFile countersFile;
+
+  final ServerCounters counters;
+  final LoopMetrics metrics = new LoopMetrics();
   final ServerAgent agent;
   final UdpEndpoint endpoint;
   final DatagramChannel client;
@@ -50,6 +55,9 @@ final class AgentHarness implements AutoCloseable {
 
   AgentHarness(ServerConfig.RetryMode retry, Long seed, Limits limits) throws IOException {
     clock.update(1_763_000_000_000L);
+    countersFile =
+        CountersFile.create(java.nio.file.Files.createTempFile("ztna-harness-", ".counters"));
+    counters = new ServerCounters(countersFile.manager());
     endpoint = UdpEndpoint.open(new InetSocketAddress("127.0.0.1", 0));
     ServerConfig config =
         ServerConfig.builder()
@@ -74,7 +82,8 @@ final class AgentHarness implements AutoCloseable {
             connectionConfig,
             application,
             clock,
-            new SystemNanoClock());
+            new SystemNanoClock(),
+            metrics);
     agent.onStart();
     client = openClient();
   }
@@ -196,5 +205,6 @@ final class AgentHarness implements AutoCloseable {
   public void close() throws IOException {
     agent.onClose();
     client.close();
+    countersFile.close();
   }
 }

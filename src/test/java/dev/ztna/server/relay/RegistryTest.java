@@ -132,11 +132,35 @@ class RegistryTest {
     assertTrue(first.replaced());
     assertTrue(first.ended());
     assertEquals(1, counters.get(Counter.CONNECTORS_REPLACED));
+    assertEquals(1, counters.get(Counter.REGISTERED_CONNECTORS), "a replacement keeps the gauge");
     // The old connection's end does not touch the new Connector.
     r.unregister(old);
     assertSame(newer, r.lookupConnector("web"));
+    assertEquals(1, counters.get(Counter.REGISTERED_CONNECTORS));
     r.unregister(newer);
     assertTrue(r.isEmpty());
+    assertEquals(0, counters.get(Counter.REGISTERED_CONNECTORS));
+  }
+
+  @ParameterizedTest
+  @ValueSource(longs = {-1L, 0L})
+  void registeredGaugesFollowRegistrations(long mask) {
+    Registry r = registry(mask);
+    FakeConnection a1 = new FakeConnection();
+    FakeConnection a2 = new FakeConnection();
+    FakeConnection c = new FakeConnection();
+    r.register(a1, Role.AGENT, "svc");
+    r.register(a2, Role.AGENT, "other");
+    r.register(c, Role.CONNECTOR, "svc");
+    assertEquals(2, counters.get(Counter.REGISTERED_AGENTS));
+    assertEquals(1, counters.get(Counter.REGISTERED_CONNECTORS));
+    r.unregister(a1);
+    r.unregister(a1); // idempotent
+    assertEquals(1, counters.get(Counter.REGISTERED_AGENTS));
+    r.unregister(c);
+    r.unregister(a2);
+    assertEquals(0, counters.get(Counter.REGISTERED_AGENTS));
+    assertEquals(0, counters.get(Counter.REGISTERED_CONNECTORS));
   }
 
   @ParameterizedTest

@@ -1,5 +1,7 @@
 package dev.ztna.server.admin;
 
+import dev.ztna.server.logging.Logging;
+
 import dev.ztna.server.loop.CounterSet;
 import dev.ztna.server.loop.LoopMetrics;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -180,6 +182,15 @@ final class PrometheusMetrics {
     }
     snapshots.add(count.build());
     snapshots.add(time.build());
+    snapshots.add(
+        CounterSnapshot.builder()
+            .name("ztna_log_events_dropped")
+            .help("Log events dropped by the asynchronous appender because its queue was full.")
+            .dataPoint(
+                CounterDataPointSnapshot.builder()
+                    .value((double) Logging.droppedEvents())
+                    .build())
+            .build());
   }
 
   private static SummarySnapshot summary(String name, String help, Histogram h) {

@@ -1,5 +1,7 @@
 package dev.ztna.server.e2e;
 
+import io.netty.handler.codec.quic.QuicSslContext;
+
 import dev.ztna.server.interop.QuicheClient;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -47,6 +49,24 @@ final class QuichePeer extends ChannelInboundHandlerAdapter implements Peer {
   static QuichePeer start(String name, InetSocketAddress server, long idleTimeoutMs)
       throws InterruptedException {
     return new QuichePeer(name, new QuicheClient(idleTimeoutMs), true, server);
+  }
+
+  /**
+   * Opens on its own client presenting {@code ssl}'s client certificate (mutual TLS) and waits for
+   * the handshake.
+   */
+  static QuichePeer connect(String name, InetSocketAddress server, QuicSslContext ssl)
+      throws Exception {
+    QuichePeer p =
+        new QuichePeer(
+            name, new QuicheClient(30_000, new InetSocketAddress("127.0.0.1", 0), ssl), true, server);
+    try {
+      p.await(E2e.DEADLINE);
+    } catch (Exception e) {
+      p.close();
+      throw e;
+    }
+    return p;
   }
 
   /** A connection on a shared client (shared UDP port), handshake started, not awaited. */

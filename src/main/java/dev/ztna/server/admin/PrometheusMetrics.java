@@ -1,7 +1,6 @@
 package dev.ztna.server.admin;
 
 import dev.ztna.server.logging.Logging;
-
 import dev.ztna.server.loop.CounterSet;
 import dev.ztna.server.loop.LoopMetrics;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -187,9 +186,7 @@ final class PrometheusMetrics {
             .name("ztna_log_events_dropped")
             .help("Log events dropped by the asynchronous appender because its queue was full.")
             .dataPoint(
-                CounterDataPointSnapshot.builder()
-                    .value((double) Logging.droppedEvents())
-                    .build())
+                CounterDataPointSnapshot.builder().value((double) Logging.droppedEvents()).build())
             .build());
   }
 

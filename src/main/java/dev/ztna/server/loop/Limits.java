@@ -145,7 +145,7 @@ public final class Limits {
     private long datagramsPerSecond;
     private long bytesPerSecond;
     private int retryHalfOpenThreshold = 1_000;
-    private int handshakesPerIteration = 4;
+    private int handshakesPerIteration = 8;
 
     private Builder() {}
 

@@ -114,7 +114,7 @@ public final class ServerAgent
   private final AdmissionControl admission;
   private final ConnectionRefusal refusal;
   private final ClientAuthEvents authEvents;
-  private final DeferredInitials deferred = new DeferredInitials(64, 1500);
+  private final DeferredInitials deferred = new DeferredInitials(512, 1500);
 
   private final ByteBuffer rxDirect = ByteBuffer.allocateDirect(MAX_DATAGRAM);
   private final byte[] rx = new byte[MAX_DATAGRAM];

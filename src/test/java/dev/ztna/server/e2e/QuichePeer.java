@@ -1,7 +1,5 @@
 package dev.ztna.server.e2e;
 
-import io.netty.handler.codec.quic.QuicSslContext;
-
 import dev.ztna.server.interop.QuicheClient;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -12,6 +10,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicConnectionCloseEvent;
 import io.netty.handler.codec.quic.QuicDatagramExtensionEvent;
+import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
@@ -59,7 +58,10 @@ final class QuichePeer extends ChannelInboundHandlerAdapter implements Peer {
       throws Exception {
     QuichePeer p =
         new QuichePeer(
-            name, new QuicheClient(30_000, new InetSocketAddress("127.0.0.1", 0), ssl), true, server);
+            name,
+            new QuicheClient(30_000, new InetSocketAddress("127.0.0.1", 0), ssl),
+            true,
+            server);
     try {
       p.await(E2e.DEADLINE);
     } catch (Exception e) {

@@ -77,8 +77,7 @@ class ZeroTrustEndToEndTest {
   }
 
   @Test
-  void aConnectorHijackIsRefusedWith0x104AndTheLegitimateConnectorKeepsRelaying()
-      throws Exception {
+  void aConnectorHijackIsRefusedWith0x104AndTheLegitimateConnectorKeepsRelaying() throws Exception {
     try (E2e.Relay relay = relay();
         QuichePeer connector = QuichePeer.connect("connector", relay.address(), connectorTls);
         QuichePeer alice = QuichePeer.connect("alice", relay.address(), aliceTls);

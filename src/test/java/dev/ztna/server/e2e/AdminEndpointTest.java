@@ -224,7 +224,7 @@ class AdminEndpointTest {
     }
   }
 
-  private static HttpResponse<String> get(String url, String method)
+  static HttpResponse<String> get(String url, String method)
       throws IOException, InterruptedException {
     HttpRequest request =
         HttpRequest.newBuilder(URI.create(url))
@@ -250,7 +250,7 @@ class AdminEndpointTest {
   }
 
   /** promtool check metrics when the Debian prometheus package is installed (skipped otherwise). */
-  private static void promtoolCheck(String body) throws IOException, InterruptedException {
+  static void promtoolCheck(String body) throws IOException, InterruptedException {
     Path promtool = Path.of("/usr/bin/promtool");
     if (!Files.isExecutable(promtool)) {
       System.out.println("promtool not installed: only the strict line-format check runs");
@@ -315,7 +315,7 @@ class AdminEndpointTest {
     return samples;
   }
 
-  private static String runStat(Path file) throws IOException, InterruptedException {
+  static String runStat(Path file) throws IOException, InterruptedException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Process p =
         new ProcessBuilder(

@@ -12,7 +12,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -67,17 +66,7 @@ class ServerProcessTest {
     ServerCredentials.generateSelfSigned("localhost", ServerCredentials.KeyType.EC_P256)
         .writePem(tmp.resolve("cert.pem"), tmp.resolve("key.pem"));
     Path config = config("max_connections = 10\n");
-    Path logback = Path.of(Main.class.getResource("/logback.xml").toURI());
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx256m");
-    cmd.add("--add-opens=java.base/com.sun.crypto.provider=ALL-UNNAMED");
-    cmd.add("-Dlogback.configurationFile=" + logback);
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(Main.class.getName());
-    cmd.add("--config");
-    cmd.add(config.toString());
+    List<String> cmd = ServerProcesses.command(config);
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     Thread reader =
         new Thread(
@@ -107,11 +96,11 @@ class ServerProcessTest {
       await("listening", m -> m.startsWith("listening on"));
 
       config("max_connections = 20\n");
-      signal(p, "-HUP");
+      ServerProcesses.signal(p, "-HUP");
       await("change", m -> m.equals("reload: limits.max_connections: 10 -> 20"));
 
       config("max_connections = 20\nmax_conections = 1\n");
-      signal(p, "-HUP");
+      ServerProcesses.signal(p, "-HUP");
       JsonNode error =
           await(
               "reload failure",
@@ -119,7 +108,7 @@ class ServerProcessTest {
       assertEquals("ERROR", error.path("level").asText());
 
       // SIGTERM: drain and exit 0. (Not Process.destroy(), which also closes our end of the pipe.)
-      signal(p, "-TERM");
+      ServerProcesses.signal(p, "-TERM");
       assertTrue(p.waitFor(120, TimeUnit.SECONDS), "stopped after SIGTERM");
       assertEquals(0, p.exitValue(), String.join("\n", lines));
       reader.join(TimeUnit.SECONDS.toMillis(60));
@@ -134,11 +123,5 @@ class ServerProcessTest {
     } finally {
       p.destroyForcibly();
     }
-  }
-
-  private static void signal(Process p, String signal) throws Exception {
-    Process kill = new ProcessBuilder("kill", signal, Long.toString(p.pid())).inheritIO().start();
-    assertTrue(kill.waitFor(30, TimeUnit.SECONDS));
-    assertEquals(0, kill.exitValue());
   }
 }

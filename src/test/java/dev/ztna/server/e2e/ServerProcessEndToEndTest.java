@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.ztna.server.certs.ServerCredentials;
-import dev.ztna.server.cli.Main;
+import dev.ztna.server.cli.ServerProcesses;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
@@ -14,7 +14,6 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -64,17 +63,7 @@ class ServerProcessEndToEndTest {
             + "\"\n[admin]\nlisten = \"127.0.0.1:"
             + adminPort
             + "\"\n");
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx256m");
-    cmd.add("--add-opens=java.base/com.sun.crypto.provider=ALL-UNNAMED");
-    cmd.add(
-        "-Dlogback.configurationFile=" + Path.of(Main.class.getResource("/logback.xml").toURI()));
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(Main.class.getName());
-    cmd.add("--config");
-    cmd.add(config.toString());
+    List<String> cmd = ServerProcesses.command(config);
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     Thread reader =
         new Thread(
@@ -128,7 +117,7 @@ class ServerProcessEndToEndTest {
         assertTrue(stat.get("relayed_agent_to_connector_datagrams") >= N, stat.toString());
       }
 
-      signal(p, "-TERM");
+      ServerProcesses.signal(p, "-TERM");
       assertTrue(p.waitFor(120, TimeUnit.SECONDS), "stopped after SIGTERM");
       assertEquals(0, p.exitValue(), String.join("\n", lines));
       assertFalse(Files.exists(counters), "the counters file is removed at a clean exit");
@@ -173,11 +162,5 @@ class ServerProcessEndToEndTest {
     }
     fail("no log line " + what + " within 120 s; output:\n" + String.join("\n", lines));
     return null;
-  }
-
-  private static void signal(Process p, String signal) throws Exception {
-    Process kill = new ProcessBuilder("kill", signal, Long.toString(p.pid())).inheritIO().start();
-    assertTrue(kill.waitFor(30, TimeUnit.SECONDS));
-    assertEquals(0, kill.exitValue());
   }
 }

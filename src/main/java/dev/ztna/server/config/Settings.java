@@ -275,8 +275,7 @@ public final class Settings {
 
   public static final Setting<Long> INNER_ADDRESS_IDLE_MS =
       Setting.key("limits.inner_address_idle_ms", ValueType.longRange(1, MAX_VARINT), 300_000L)
-          .help("An Agent's inner address is released after this long unused")
-          .reloadable()
+          .help("An Agent's inner address is released after this long unused (needs a restart)")
           .build();
 
   public static final Setting<Integer> RETRY_UNDER_LOAD_THRESHOLD =

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.ztna.server.certs.TestCredentials;
 import dev.ztna.server.interop.ServerFixture;
+import dev.ztna.server.loop.Limits;
 import dev.ztna.server.loop.ServerConfig;
 import dev.ztna.server.loop.ZtnaServer;
 import dev.ztna.server.relay.RelayApplication;
@@ -36,6 +37,13 @@ final class E2e {
   static final boolean FULL = Boolean.parseBoolean(System.getProperty("ztna.e2e.full", "true"));
 
   private E2e() {}
+
+  /**
+   * Limits for a test that opens hundreds of connections from one client socket at once: the
+   * per-address connection and half-open caps are off (the totals stay at their defaults).
+   */
+  static final UnaryOperator<ServerConfig.Builder> ONE_HOST_LOAD =
+      b -> b.limits(Limits.DEFAULTS.toBuilder().maxConnectionsPerIp(0).maxHalfOpenPerIp(0).build());
 
   /** A running relay server on 127.0.0.1:0 (back-off idle strategy). */
   static final class Relay implements AutoCloseable {

@@ -61,7 +61,10 @@ class LoadTest {
   @Test
   void manyConnectionsThroughRetryAllServed() throws Exception {
     int n = E2e.FULL ? 500 : 100;
-    try (E2e.Relay relay = new E2e.Relay();
+    // One client socket opens n connections at once: far above the default per-address half-open
+    // limit (100, issue 9), which would refuse some of them by design (AdmissionTest covers that).
+    // This test is about serving load, so the per-address caps are off.
+    try (E2e.Relay relay = new E2e.Relay(E2e.ONE_HOST_LOAD);
         QuicheClient shared = new QuicheClient(30_000)) {
       List<QuichePeer> conns = new ArrayList<>();
       for (int i = 0; i < n; i++) {

@@ -54,8 +54,12 @@ start_target() {
     ours|ours-backoff)
       local idle=busy-spin
       if [[ $name == ours-backoff ]]; then idle=backoff; fi
+      # Every load generator connects from 127.0.0.1: the per-address caps (issue 9 limits)
+      # would refuse the 10k idle connections, so the perf runs turn them off.
+      printf '[limits]\nmax_connections_per_ip = 0\nmax_half_open_per_ip = 0\nmax_half_open = 0\n' \
+        >"$WORKDIR/perf-limits.toml"
       (cd "$WORKDIR" && exec taskset -c "$TARGET_CPU" "$JAVA" "$@" $OPENS -jar "$ROOT/target/intermediate-server.jar" \
-        --listen "127.0.0.1:$PORT" --idle-strategy "$idle" $OURS_ARGS) \
+        --config "$WORKDIR/perf-limits.toml" --listen "127.0.0.1:$PORT" --idle-strategy "$idle" $OURS_ARGS) \
         > >(head -c "${LOG_CAP_BYTES:-20000000}" >"$OUT/target-$name.log") 2>&1 &
       ;;
     peer)

@@ -71,7 +71,8 @@ import picocli.CommandLine.Spec;
       "  other        both              an IP packet, relayed unchanged: Agent -> its service's Connector;",
       "               Connector -> its only Agent, or the Agent owning the inner destination address",
       "Application close codes: 0x101 malformed REGISTER, 0x102 replaced by a newer Connector,",
-      "0x103 server shutting down. Undeliverable datagrams are dropped and counted."
+      "0x103 server shutting down, 0x104 refused by policy. Undeliverable datagrams are dropped",
+      "and counted."
     })
 public final class Main implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);

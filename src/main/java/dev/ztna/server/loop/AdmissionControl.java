@@ -56,7 +56,6 @@ final class AdmissionControl {
   static final long REFUSALS_PER_SECOND = 1_000;
 
   private static final Logger LOG = LoggerFactory.getLogger(AdmissionControl.class);
-  private static final long LOG_INTERVAL_NS = 1_000_000_000L;
   private static final Counter[] REFUSAL_COUNTERS = {
     Counter.REFUSED_MAX_CONNECTIONS,
     Counter.REFUSED_MAX_CONNECTIONS_PER_IP,
@@ -68,9 +67,9 @@ final class AdmissionControl {
   private final SourceAddressCounts connectionsPerIp = new SourceAddressCounts();
   private final SourceAddressCounts halfOpenPerIp = new SourceAddressCounts();
   private final TokenBucket refusalBucket = new TokenBucket();
-  private final LogLimiter[] refusalLogs = new LogLimiter[REASONS.length];
-  private final LogLimiter timeoutLog = new LogLimiter(LOG_INTERVAL_NS);
-  private final LogLimiter rateLog = new LogLimiter(LOG_INTERVAL_NS);
+  private final LogRateLimiter[] refusalLogs = new LogRateLimiter[REASONS.length];
+  private final LogRateLimiter timeoutLog = new LogRateLimiter(1, 1);
+  private final LogRateLimiter rateLog = new LogRateLimiter(1, 1);
   private volatile Limits requested;
   private Limits limits;
   private int live;
@@ -82,7 +81,7 @@ final class AdmissionControl {
     this.requested = limits;
     this.counters = counters;
     for (int i = 0; i < refusalLogs.length; i++) {
-      refusalLogs[i] = new LogLimiter(LOG_INTERVAL_NS);
+      refusalLogs[i] = new LogRateLimiter(1, 1); // one line a second per reason
     }
   }
 

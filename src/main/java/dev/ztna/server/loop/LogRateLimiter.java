@@ -12,6 +12,7 @@ public final class LogRateLimiter {
   private final long nanosPerToken;
   private long tokens;
   private long lastRefillNanos;
+  private boolean started;
   private long suppressed;
 
   /**
@@ -27,10 +28,24 @@ public final class LogRateLimiter {
     this.nanosPerToken = NANOS_PER_SECOND / perSecond;
     this.tokens = burst;
     this.lastRefillNanos = nowNanos;
+    this.started = true;
+  }
+
+  /**
+   * As {@link #LogRateLimiter(int, int, long)}, with the clock's origin taken from the first {@link
+   * #tryAcquire} (for owners created before the loop's clock runs).
+   */
+  public LogRateLimiter(int perSecond, int burst) {
+    this(perSecond, burst, 0);
+    this.started = false;
   }
 
   /** True if a line may be logged now; false counts it as suppressed. */
   public boolean tryAcquire(long nowNanos) {
+    if (!started) {
+      started = true;
+      lastRefillNanos = nowNanos;
+    }
     long elapsed = nowNanos - lastRefillNanos;
     if (elapsed >= nanosPerToken) {
       long add = elapsed / nanosPerToken;

@@ -2,6 +2,7 @@ package dev.ztna.server.relay;
 
 import dev.ztna.server.loop.Application;
 import dev.ztna.server.loop.ClientConnection;
+import dev.ztna.server.loop.LogRateLimiter;
 import dev.ztna.server.policy.Policy;
 import dev.ztna.server.policy.Verdict;
 import dev.ztna.server.relay.RelayCounters.Counter;
@@ -59,7 +60,7 @@ public final class RelayApplication implements Application {
   private final Registry registry;
   private final UnsafeBuffer qad = new UnsafeBuffer(new byte[ObservedAddress.MAX_LENGTH]);
   private final AtomicReference<Policy> published = new AtomicReference<>();
-  private final LogBudget refusalLog = new LogBudget(LOG_PER_SECOND, LOG_BURST);
+  private final LogRateLimiter refusalLog = new LogRateLimiter(LOG_PER_SECOND, LOG_BURST);
   private Policy policy;
   private long now;
 

@@ -10,6 +10,17 @@ class LogRateLimiterTest {
   private static final long SECOND = 1_000_000_000L;
 
   @Test
+  void withoutAStartTimeTheFirstCallSetsTheOriginEvenOnANegativeClock() {
+    // System.nanoTime() may be negative: the bucket must still refill from the first call.
+    long t0 = -50 * SECOND;
+    LogRateLimiter l = new LogRateLimiter(1, 1);
+    assertTrue(l.tryAcquire(t0));
+    assertFalse(l.tryAcquire(t0 + SECOND / 2));
+    assertTrue(l.tryAcquire(t0 + SECOND), "refilled one second after the first call");
+    assertEquals(1, l.takeSuppressed());
+  }
+
+  @Test
   void burstThenRateAndSuppressedCount() {
     LogRateLimiter l = new LogRateLimiter(10, 3, 0);
     assertTrue(l.tryAcquire(0));

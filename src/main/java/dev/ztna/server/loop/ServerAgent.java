@@ -4,13 +4,8 @@ import dev.ztna.server.conn.ConnectionConfig;
 import dev.ztna.server.conn.ConnectionIdGenerator;
 import dev.ztna.server.conn.ConnectionListener;
 import dev.ztna.server.conn.QuicConnection;
-import dev.ztna.server.conn.RandomConnectionIdGenerator;
-import dev.ztna.server.conn.StatelessResetTokens;
-import dev.ztna.server.crypto.RetryIntegrity;
 import dev.ztna.server.loop.ServerCounters.Counter;
 import dev.ztna.server.wire.PacketHeaderFlyweight;
-import dev.ztna.server.wire.RetryPacket;
-import dev.ztna.server.wire.VersionNegotiation;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -88,16 +83,12 @@ public final class ServerAgent
   private static final long STATS_INTERVAL_NS = TimeUnit.SECONDS.toNanos(30);
   private static final long NO_DEADLINE = Long.MAX_VALUE;
 
-  /** Versions offered in Version Negotiation: v1 plus a reserved one (RFC 9000 §6.3, §15). */
-  private final int[] supportedVersions = {QUIC_V1, 0x1a2a3a4a};
-
   private final ServerConfig config;
   private final UdpEndpoint[] endpoints;
   private final ServerCounters counters;
   private final RetryTokens tokens;
   private final ConnectionConfig connectionConfig;
   private final ConnectionIdGenerator cids;
-  private final StatelessResetTokens resetTokens;
   private final Application application;
   private final EpochClock epochClock;
   private final NanoClock nanoClock;
@@ -108,13 +99,12 @@ public final class ServerAgent
   private final Object2ObjectHashMap<QuicConnection, ServerConnection> byQuic =
       new Object2ObjectHashMap<>();
   private final Long2ObjectHashMap<ServerConnection> timerOwners = new Long2ObjectHashMap<>();
-  private final RetryIntegrity retryIntegrity = new RetryIntegrity();
   private final PacketHeaderFlyweight header = new PacketHeaderFlyweight();
   private final PeerAddress peer = new PeerAddress();
   private final AdmissionControl admission;
-  private final ConnectionRefusal refusal;
   private final ClientAuthEvents authEvents;
   private final DeferredInitials deferred = new DeferredInitials(512, 1500);
+  private final StatelessResponses stateless;
 
   private final ByteBuffer rxDirect = ByteBuffer.allocateDirect(MAX_DATAGRAM);
   private final byte[] rx = new byte[MAX_DATAGRAM];
@@ -122,10 +112,6 @@ public final class ServerAgent
   private final ByteBuffer txDirect = ByteBuffer.allocateDirect(MAX_DATAGRAM);
   private final byte[] tx = new byte[MAX_DATAGRAM];
   private final UnsafeBuffer txView = new UnsafeBuffer(tx);
-  private final byte[] newCid = new byte[20];
-  private final UnsafeBuffer newCidView = new UnsafeBuffer(newCid);
-  private final byte[] token = new byte[RetryTokens.MAX_LENGTH];
-  private final UnsafeBuffer tokenView = new UnsafeBuffer(token);
   private final byte[] odcid = new byte[20];
 
   private final Selector connectedSockets;
@@ -137,14 +123,6 @@ public final class ServerAgent
   private ServerConnection accepting;
   private long nextConnectionId;
   private long statsTimerId;
-  // RFC 9000 §10.3, §17.2.1, §17.2.5: stateless reset padding and the unused bits of Version
-  // Negotiation and Retry must not be predictable: an AES-128 keystream (AES over a counter) under
-  // a key drawn from SecureRandom at start (the connection config's seeded generator in tests),
-  // allocation-free per use.
-  private final RandomConnectionIdGenerator unpredictable;
-  private final byte[] randomBlock = new byte[16];
-  private long resetBudget = STATELESS_RESETS_PER_MS * 100L;
-  private long resetBudgetNanos;
   private long now;
   private long lastFailureLogNanos = Long.MIN_VALUE / 2;
   private volatile boolean shutdownRequested;
@@ -195,19 +173,24 @@ public final class ServerAgent
     this.tokens = tokens;
     this.connectionConfig = connectionConfig;
     this.cids = connectionConfig.cids;
-    this.resetTokens = connectionConfig.resetTokens;
-    this.unpredictable =
-        new RandomConnectionIdGenerator(
-            16, connectionConfig.random != null ? connectionConfig.random : new SecureRandom());
     this.application = application;
     this.epochClock = epochClock;
     this.nanoClock = nanoClock;
     this.now = nanoClock.nanoTime();
-    this.resetBudgetNanos = now;
     this.authEvents = new ClientAuthEvents(counters, now);
     this.timers = new DeadlineTimerWheel(TimeUnit.NANOSECONDS, now, 1 << 20, 1024);
     this.admission = new AdmissionControl(config.limits, counters);
-    this.refusal = new ConnectionRefusal(AdmissionControl.REASONS, rx, tx);
+    this.stateless =
+        new StatelessResponses(
+            counters,
+            cids,
+            tokens,
+            connectionConfig.resetTokens,
+            connectionConfig.random != null ? connectionConfig.random : new SecureRandom(),
+            header,
+            rx,
+            tx,
+            now);
     this.useConnectedSockets =
         config.connectedSockets && this.endpoints[0].supportsConnectedSockets();
     try {
@@ -462,26 +445,8 @@ public final class ServerAgent
   }
 
   private void onUnknownVersion(UdpEndpoint endpoint, InetSocketAddress from, int len) {
-    // RFC 9000 §6.1 / §14.1: never answer a datagram that could not have carried a full Initial.
-    if (len < MIN_INITIAL_DATAGRAM) {
-      counters.increment(Counter.DROP_UNKNOWN_VERSION_TOO_SMALL);
-      return;
-    }
-    // The VN packet echoes the client's CIDs swapped (RFC 9000 §17.2.1).
-    int n =
-        VersionNegotiation.write(
-            txView,
-            0,
-            nextRandomInt(),
-            rxView,
-            header.scidOffset(),
-            header.scidLength(),
-            rxView,
-            header.dcidOffset(),
-            header.dcidLength(),
-            supportedVersions,
-            supportedVersions.length);
-    if (send(endpoint, from, n)) {
+    int n = stateless.versionNegotiation(len);
+    if (n > 0 && send(endpoint, from, n)) {
       counters.increment(Counter.VERSION_NEGOTIATION_SENT);
     }
   }
@@ -571,16 +536,7 @@ public final class ServerAgent
     if (!admission.allowRefusal(ConnectionRefusal.MAX_LENGTH, len, now)) {
       return;
     }
-    cids.next(newCid, 0);
-    int n =
-        refusal.write(
-            header.dcidOffset(),
-            header.dcidLength(),
-            header.scidOffset(),
-            header.scidLength(),
-            newCidView,
-            cids.length(),
-            reason);
+    int n = stateless.connectionRefused(reason);
     if (n > 0 && send(endpoint, from, n)) {
       counters.increment(Counter.CONNECTION_REFUSED_SENT);
     }
@@ -642,85 +598,17 @@ public final class ServerAgent
   }
 
   private void sendRetry(UdpEndpoint endpoint, InetSocketAddress from) {
-    cids.next(newCid, 0);
-    int tokenLen =
-        tokens.mint(
-            peer.ip(),
-            peer.ipLength(),
-            peer.port(),
-            rx,
-            header.dcidOffset(),
-            header.dcidLength(),
-            newCid,
-            0,
-            cids.length(),
-            epochClock.time(),
-            token,
-            0);
-    // RFC 9000 §17.2.5: DCID = the client's SCID, SCID = a fresh server CID, then the token and the
-    // tag.
-    int n =
-        RetryPacket.writeWithoutTag(
-            txView,
-            0,
-            nextRandomInt(),
-            QUIC_V1,
-            rxView,
-            header.scidOffset(),
-            header.scidLength(),
-            newCidView,
-            0,
-            cids.length(),
-            tokenView,
-            0,
-            tokenLen);
-    retryIntegrity.computeTag(rx, header.dcidOffset(), header.dcidLength(), tx, 0, n, tx, n);
-    if (send(endpoint, from, n + 16)) {
+    if (send(endpoint, from, stateless.retry(peer, epochClock.time()))) {
       counters.increment(Counter.RETRY_SENT);
     }
   }
 
-  /**
-   * RFC 9000 §10.3: a short-header packet for no connection we know may come from a client whose
-   * connection we lost; a stateless reset with the token derived from its DCID lets it close at
-   * once instead of timing out. The reset is smaller than the packet that triggered it (so two
-   * endpoints cannot loop, and never 3x larger), and a token bucket bounds how many are sent.
-   */
+  /** RFC 9000 §10.3: see {@link StatelessResponses#statelessReset}. */
   private void sendStatelessReset(UdpEndpoint endpoint, InetSocketAddress from, int len) {
-    if (len <= MIN_STATELESS_RESET) {
-      counters.increment(Counter.DROP_STATELESS_RESET_TOO_SMALL);
-      return;
-    }
-    long elapsedMs = (now - resetBudgetNanos) / 1_000_000L;
-    if (elapsedMs > 0) {
-      resetBudget =
-          Math.min(
-              STATELESS_RESETS_PER_MS * 100L, resetBudget + elapsedMs * STATELESS_RESETS_PER_MS);
-      resetBudgetNanos = now;
-    }
-    if (resetBudget <= 0) {
-      counters.increment(Counter.DROP_STATELESS_RESET_RATE);
-      return;
-    }
-    resetBudget--;
-    int size = Math.min(len - 1, MAX_STATELESS_RESET);
-    for (int i = 0; i < size - 16; i += 16) {
-      unpredictable.next(tx, i); // may write past size - 16: the token below overwrites it
-    }
-    tx[0] =
-        (byte) (0x40 | (tx[0] & 0x3f)); // looks like a short header: fixed bit set, form bit clear
-    resetTokens.token(rx, header.dcidOffset(), header.dcidLength(), tx, size - 16);
-    if (send(endpoint, from, size)) {
+    int n = stateless.statelessReset(len, now);
+    if (n > 0 && send(endpoint, from, n)) {
       counters.increment(Counter.STATELESS_RESET_SENT);
     }
-  }
-
-  private int nextRandomInt() {
-    unpredictable.next(randomBlock, 0);
-    return ((randomBlock[0] & 0xff) << 24)
-        | ((randomBlock[1] & 0xff) << 16)
-        | ((randomBlock[2] & 0xff) << 8)
-        | (randomBlock[3] & 0xff);
   }
 
   /** Schedules {@code sc} for a flush at the end of this iteration. */

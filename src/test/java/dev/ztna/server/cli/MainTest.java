@@ -65,6 +65,10 @@ class MainTest {
 
   @AfterEach
   void restoreRootLevel() {
+    // A run with --log-level or --log-format reconfigures this JVM's logging: put it back.
+    dev.ztna.server.logging.Logging.apply(
+        dev.ztna.server.logging.LogLevel.valueOf(rootLevel.levelStr),
+        dev.ztna.server.logging.LogFormat.TEXT);
     ROOT.setLevel(rootLevel);
   }
 

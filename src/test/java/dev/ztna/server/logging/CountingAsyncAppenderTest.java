@@ -61,6 +61,16 @@ class CountingAsyncAppenderTest {
   }
 
   @Test
+  void everyTestLogsThroughTheAsyncAppenderAsTheServerDoes() {
+    // logback-test.xml mirrors logback.xml: the allocation tests then run with it on.
+    LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+    Logger root = ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    assertTrue(
+        root.getAppender("ASYNC") instanceof CountingAsyncAppender,
+        "root logs through CountingAsyncAppender");
+  }
+
+  @Test
   void aStuckSinkNeverBlocksTheCallerAndDropsAreCounted() throws Exception {
     StuckAppender stuck = new StuckAppender();
     stuck.setContext(context);

@@ -110,7 +110,7 @@ class ServerProcessTest {
       // SIGTERM: drain and exit 0. (Not Process.destroy(), which also closes our end of the pipe.)
       ServerProcesses.signal(p, "-TERM");
       assertTrue(p.waitFor(120, TimeUnit.SECONDS), "stopped after SIGTERM");
-      assertEquals(0, p.exitValue(), String.join("\n", lines));
+      assertEquals(0, p.exitValue(), "exit " + p.exitValue() + ":\n" + String.join("\n", lines));
       reader.join(TimeUnit.SECONDS.toMillis(60));
       assertTrue(
           lines.stream().anyMatch(l -> l.contains("final stats")),

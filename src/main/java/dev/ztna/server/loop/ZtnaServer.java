@@ -142,6 +142,7 @@ public final class ZtnaServer implements AutoCloseable {
         config.cidLength,
         config.clientAuth == null ? "none" : config.clientAuth);
     AdmissionControl.logHeapBudget(config);
+    SelectorBoxing.warnIfBoxing(LOG, config.connectedSockets);
     ZtnaServer server =
         new ZtnaServer(counters, local, runner, loopThread, agent, config.drainTimeout);
     server.keyLog = keyLog;

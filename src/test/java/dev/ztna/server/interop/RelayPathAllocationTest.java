@@ -14,10 +14,13 @@ import dev.ztna.server.loop.ZtnaServer;
 import dev.ztna.server.relay.RelayApplication;
 import dev.ztna.server.relay.RelayCounters;
 import java.lang.management.ManagementFactory;
+import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
@@ -100,6 +103,14 @@ class RelayPathAllocationTest {
     // As the launcher runs it: counters in a memory-mapped file, loop histograms recorded, and
     // histograms swapped out by another thread while the loop records.
     CountersFile file = CountersFile.create(Files.createTempFile("ztna-alloc-", ".counters"));
+    // As a server with many connections has them: file descriptors far above 127, which the JDK's
+    // epoll selector boxes per ready socket unless the Integer cache covers them (SelectorBoxing;
+    // the test JVM runs with -XX:AutoBoxCacheMax as the systemd unit does). Without these the
+    // test's descriptors depended on what earlier tests left open, and so did its result.
+    List<DatagramChannel> filler = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      filler.add(DatagramChannel.open());
+    }
     RelayCounters relayCounters = new RelayCounters(file.manager());
     LoopMetrics metrics = new LoopMetrics();
     try (file;
@@ -141,6 +152,10 @@ class RelayPathAllocationTest {
         spare = metrics.relayLatencyInterval(spare); // the admin thread's swap, mid-traffic
         best = Math.min(best, THREADS.getThreadAllocatedBytes(thread) - before);
       }
+      if (best != 0) {
+        // Say where: sample the loop thread's allocations with JFR over one more round.
+        System.out.println(AllocationSites.sample(thread, () -> pingPong(agent, connector, 5_000)));
+      }
       System.out.println(
           "relay path: loop thread allocated "
               + best
@@ -152,6 +167,10 @@ class RelayPathAllocationTest {
       assertEquals(0, server.counters().get(Counter.RECEIVE_ERRORS));
       assertTrue(spare.getTotalCount() > 0, "relay latency recorded");
       return server; // closed on return: its writers have drained
+    } finally {
+      for (DatagramChannel c : filler) {
+        c.close();
+      }
     }
   }
 }

@@ -58,6 +58,9 @@ public final class ServerSettings {
   /** The core to pin the loop thread to, or -1. */
   public final int cpu;
 
+  /** The {@code [quic_lb]} table: QUIC-LB connection IDs and the shared Retry token key. */
+  public final QuicLbSettings quicLb;
+
   ServerSettings(
       ConfigLoader source,
       ConfigValues values,
@@ -77,6 +80,7 @@ public final class ServerSettings {
     this.logLevel = values.get(Settings.LOG_LEVEL);
     this.logFormat = values.get(Settings.LOG_FORMAT);
     this.cpu = values.get(Settings.CPU);
+    this.quicLb = QuicLbSettings.from(values);
     try {
       this.server =
           ServerConfig.builder()
@@ -90,7 +94,10 @@ public final class ServerSettings {
               .maxUdpPayloadSize(values.get(Settings.MAX_UDP_PAYLOAD))
               .maxDatagramFrameSize(values.get(Settings.MAX_DATAGRAM_FRAME_SIZE))
               .maxDatagramQueue(values.get(Settings.MAX_DATAGRAM_QUEUE))
-              .cidLength(values.get(Settings.CID_LENGTH))
+              .cidLength(
+                  quicLb.enabled() ? quicLb.config.cidLength() : values.get(Settings.CID_LENGTH))
+              .connectionIds(quicLb.scheme())
+              .retryTokenKey(quicLb.retryTokenKey())
               .tokenLifetime(Duration.ofMillis(values.get(Settings.TOKEN_LIFETIME_MS)))
               .initialMaxData(values.get(Settings.INITIAL_MAX_DATA))
               .initialMaxStreamData(values.get(Settings.INITIAL_MAX_STREAM_DATA))

@@ -284,6 +284,54 @@ public final class Settings {
           1_000,
           "With retry = under-load: Retry while more handshakes than this are half-open");
 
+  public static final Setting<String> QUIC_LB_SERVER_ID =
+      Setting.key("quic_lb.server_id", ValueType.string(), (String) null)
+          .flag("--quic-lb-server-id", "HEX")
+          .help(
+              "This node's QUIC-LB server ID in hex (quic_lb.server_id_length bytes): connection"
+                  + " IDs then carry it (draft-ietf-quic-load-balancers) so a load balancer routes"
+                  + " every packet of a connection to this node (unset: random CIDs)")
+          .build();
+
+  public static final Setting<Integer> QUIC_LB_SERVER_ID_LENGTH =
+      Setting.key("quic_lb.server_id_length", ValueType.intRange(1, 15), 2)
+          .flag("--quic-lb-server-id-length", "N")
+          .help("QUIC-LB server ID length in bytes, the same on every node and the load balancer")
+          .build();
+
+  public static final Setting<Integer> QUIC_LB_NONCE_LENGTH =
+      Setting.key("quic_lb.nonce_length", ValueType.intRange(4, 18), 6)
+          .flag("--quic-lb-nonce-length", "N")
+          .help(
+              "QUIC-LB nonce length in bytes, 4..18; server ID + nonce at most 19, and the CID is"
+                  + " 1 + both (cid_length follows)")
+          .build();
+
+  public static final Setting<Integer> QUIC_LB_CONFIG_ID =
+      Setting.key("quic_lb.config_id", ValueType.intRange(0, 6), 0)
+          .flag("--quic-lb-config-id", "N")
+          .help("QUIC-LB config rotation code point (the CID's first 3 bits), 0..6")
+          .build();
+
+  public static final Setting<Path> QUIC_LB_KEY_FILE =
+      Setting.key("quic_lb.key_file", ValueType.path(), (Path) null)
+          .flag("--quic-lb-key-file", "FILE")
+          .help(
+              "File holding the shared QUIC-LB AES-128 key as 32 hex digits, private to its owner"
+                  + " (chmod 600): CIDs are encrypted (one AES pass when server ID + nonce = 16"
+                  + " bytes, four-pass Feistel otherwise); unset: plaintext CIDs, which show every"
+                  + " observer a connection's node")
+          .build();
+
+  public static final Setting<Path> RETRY_TOKEN_KEY_FILE =
+      Setting.key("quic_lb.retry_token_key_file", ValueType.path(), (Path) null)
+          .flag("--retry-token-key-file", "FILE")
+          .help(
+              "File holding the Retry token key shared by every node behind one load balancer,"
+                  + " at least 64 hex digits, private to its owner (chmod 600), so a token minted"
+                  + " by one node validates on any (unset: a random key per process)")
+          .build();
+
   /** Every setting, in display order. */
   public static final List<Setting<?>> ALL =
       List.of(
@@ -323,7 +371,13 @@ public final class Settings {
           DATAGRAMS_PER_SECOND,
           BYTES_PER_SECOND,
           INNER_ADDRESS_IDLE_MS,
-          RETRY_UNDER_LOAD_THRESHOLD);
+          RETRY_UNDER_LOAD_THRESHOLD,
+          QUIC_LB_SERVER_ID,
+          QUIC_LB_SERVER_ID_LENGTH,
+          QUIC_LB_NONCE_LENGTH,
+          QUIC_LB_CONFIG_ID,
+          QUIC_LB_KEY_FILE,
+          RETRY_TOKEN_KEY_FILE);
 
   /** The TOML key of the {@code [[service]]} array of tables. */
   public static final String SERVICE_KEY = "service";

@@ -8,7 +8,7 @@
  * dev.ztna.server.config.ConfigReloader} re-reads it on SIGHUP and publishes the new snapshot.
  *
  * <p>Layer: above {@code loop} and {@code relay} (it builds their {@link
- * dev.ztna.server.loop.ServerConfig}) and {@code logging}, below {@code cli}. Never used on the
- * loop thread.
+ * dev.ztna.server.loop.ServerConfig}), {@code logging} and {@code cluster.lb} (the {@code
+ * [quic_lb]} table), below {@code cli}. Never used on the loop thread.
  */
 package dev.ztna.server.config;

@@ -1,8 +1,10 @@
 package dev.ztna.server.loop;
 
+import dev.ztna.server.conn.ConnectionIdGenerator;
 import dev.ztna.server.tls.ClientAuth;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -21,6 +23,19 @@ public final class ServerConfig {
      * (ZTNA-V1 §1).
      */
     UNDER_LOAD
+  }
+
+  /**
+   * How a server mints its connection IDs when they must carry more than randomness (e.g. QUIC-LB,
+   * issue 11 §3, so a load balancer routes on them). The loop calls {@link #create} once at start
+   * and uses the generator from its own thread only.
+   */
+  public interface ConnectionIdScheme {
+    /** The length of every CID, which must equal {@link ServerConfig#cidLength}. */
+    int length();
+
+    /** A new generator; {@code random} is the server's own (seeded in tests). */
+    ConnectionIdGenerator create(SecureRandom random);
   }
 
   /** The Agrona idle strategy of the duty-cycle thread. */
@@ -85,6 +100,12 @@ public final class ServerConfig {
   /** How old the loop heartbeat may be before {@code /healthz} answers 503. */
   public final Duration healthStale;
 
+  /** How connection IDs are minted; null: random CIDs of {@link #cidLength} bytes. */
+  public final ConnectionIdScheme connectionIds;
+
+  /** The Retry token key (at least 32 bytes) shared by nodes; null: random per process. */
+  private final byte[] retryTokenKey;
+
   private ServerConfig(Builder b) {
     this.listen = List.copyOf(b.listen);
     this.certFile = Objects.requireNonNull(b.certFile);
@@ -116,6 +137,19 @@ public final class ServerConfig {
     this.countersFile = b.countersFile;
     this.adminListen = b.adminListen;
     this.healthStale = Objects.requireNonNull(b.healthStale);
+    this.connectionIds = b.connectionIds;
+    this.retryTokenKey = b.retryTokenKey == null ? null : b.retryTokenKey.clone();
+    if (connectionIds != null && connectionIds.length() != cidLength) {
+      throw new IllegalArgumentException(
+          "cid length "
+              + cidLength
+              + " differs from the connection ID scheme's "
+              + connectionIds.length());
+    }
+    if (retryTokenKey != null && retryTokenKey.length < 32) {
+      throw new IllegalArgumentException(
+          "retry token key must be at least 32 bytes, got " + retryTokenKey.length);
+    }
     if (listen.isEmpty()) {
       throw new IllegalArgumentException("at least one listen address is required");
     }
@@ -126,6 +160,14 @@ public final class ServerConfig {
       throw new IllegalArgumentException(
           "max UDP payload must be 1200..65527, got " + maxUdpPayloadSize);
     }
+  }
+
+  /**
+   * The Retry token key shared by every node behind one load balancer, so a token minted by one
+   * validates on another (RFC 9000 §8.1.3); {@code null}: a random key made at start. A copy.
+   */
+  public byte[] retryTokenKey() {
+    return retryTokenKey == null ? null : retryTokenKey.clone();
   }
 
   /** A builder holding the ZTNA-V1 defaults. */
@@ -162,6 +204,8 @@ public final class ServerConfig {
     private Path countersFile;
     private InetSocketAddress adminListen;
     private Duration healthStale = Duration.ofSeconds(1);
+    private ConnectionIdScheme connectionIds;
+    private byte[] retryTokenKey;
 
     private Builder() {}
 
@@ -301,6 +345,18 @@ public final class ServerConfig {
 
     public Builder healthStale(Duration v) {
       healthStale = v;
+      return this;
+    }
+
+    /** How CIDs are minted (null: random); its length must equal {@link #cidLength(int)}. */
+    public Builder connectionIds(ConnectionIdScheme v) {
+      connectionIds = v;
+      return this;
+    }
+
+    /** The shared Retry token key, at least 32 bytes (null: random per process). */
+    public Builder retryTokenKey(byte[] v) {
+      retryTokenKey = v == null ? null : v.clone();
       return this;
     }
 

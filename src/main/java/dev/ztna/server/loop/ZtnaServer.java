@@ -93,8 +93,13 @@ public final class ZtnaServer implements AutoCloseable {
     // Select (and self-test) the AES-GCM implementation now, not on the first connection.
     LOG.info("AES-GCM implementation: {}", PacketProtection.aesGcmImplementation());
     SecureRandom random = new SecureRandom();
-    byte[] secret = new byte[32];
-    random.nextBytes(secret);
+    // Issue 11 §3: nodes behind one load balancer share the Retry token key, so a token minted by
+    // one validates on any; a single node makes its own.
+    byte[] secret = config.retryTokenKey();
+    if (secret == null) {
+      secret = new byte[32];
+      random.nextBytes(secret);
+    }
     KeyLogWriter keyLog = null;
     QlogWriter qlog = null;
     ServerAgent agent;
@@ -135,11 +140,12 @@ public final class ZtnaServer implements AutoCloseable {
             ? AgentRunner.startOnThread(runner)
             : AgentRunner.startOnThread(runner, LoopAffinity.pinningThreadFactory(config.loopCpu));
     LOG.info(
-        "listening on {} (retry {}, idle strategy {}, cid length {}, client authentication {})",
+        "listening on {} (retry {}, idle strategy {}, cid length {} {}, client authentication {})",
         local,
         config.retryMode,
         config.idleKind,
         config.cidLength,
+        config.connectionIds == null ? "random" : config.connectionIds,
         config.clientAuth == null ? "none" : config.clientAuth);
     AdmissionControl.logHeapBudget(config);
     SelectorBoxing.warnIfBoxing(LOG, config.connectedSockets);
@@ -167,7 +173,9 @@ public final class ZtnaServer implements AutoCloseable {
     random.nextBytes(resetKey);
     return ConnectionConfig.builder(
             new TlsServerConfig(credentials, List.of(TlsServerConfig.ZTNA_V1), config.clientAuth),
-            new RandomConnectionIdGenerator(config.cidLength, random),
+            config.connectionIds == null
+                ? new RandomConnectionIdGenerator(config.cidLength, random)
+                : config.connectionIds.create(random),
             new StatelessResetTokens(resetKey))
         .idleTimeoutMs(config.idleTimeoutMs)
         .maxUdpPayloadSize(config.maxUdpPayloadSize)

@@ -174,6 +174,7 @@ public final class ClusterMember implements AutoCloseable {
             .clusterDir(clusterDir)
             .aeronDirectoryName(aeronDir)
             .archiveContext(localArchive.clone())
+            .ingressChannel("aeron:udp")
             .logChannel("aeron:udp?term-length=1m")
             .replicationChannel(udp(host, 0))
             .sessionTimeoutNs(config.sessionTimeoutNs)

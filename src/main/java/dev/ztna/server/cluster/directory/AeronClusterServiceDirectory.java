@@ -32,9 +32,10 @@ import org.slf4j.LoggerFactory;
  * announcement carries a sequence number; the cluster acknowledges them, and a new leader (Aeron
  * Cluster's NewLeader event) makes the node send the unacknowledged ones again (the cluster ignores
  * duplicates) and ask for a SYNC, as does a gap in the versions of the changes it hears. A
- * HEARTBEAT every {@code heartbeatInterval} keeps the session open and is answered; a session
- * closed by the cluster, or silent for {@code livenessTimeout}, is dropped and a new one opened
- * with {@link AeronCluster#asyncConnect}, never blocking the duty cycle.
+ * keep-alive every {@code heartbeatInterval} keeps the session open (Aeron Cluster's, not logged);
+ * a HEARTBEAT every quarter of {@code livenessTimeout} goes through the log and is answered, so a
+ * session closed by the cluster, or silent for {@code livenessTimeout}, is found, dropped, and a
+ * new one opened with {@link AeronCluster#asyncConnect}, never blocking the duty cycle.
  *
  * <p>Duty-cycle thread only (the Aeron client's conductor runs on its own thread). Steady state
  * ({@link #poll()} with no changes, lookups) allocates nothing; a service first seen allocates its
@@ -102,8 +103,8 @@ public final class AeronClusterServiceDirectory implements ServiceDirectory {
     }
 
     /**
-     * How often the node says it is alive (default 500 ms): well under the cluster's session
-     * timeout.
+     * How often the node sends Aeron Cluster's keep-alive (default 500 ms): well under the
+     * cluster's session timeout.
      */
     public Config heartbeatInterval(long value, TimeUnit unit) {
       this.heartbeatIntervalNs = unit.toNanos(value);
@@ -202,6 +203,7 @@ public final class AeronClusterServiceDirectory implements ServiceDirectory {
   private boolean inDump;
   private long syncDeadlineNs;
   private long nextHeartbeatNs;
+  private long nextProbeNs;
   private long lastEgressNs;
   private long version = -1;
   private int mark;
@@ -354,8 +356,12 @@ public final class AeronClusterServiceDirectory implements ServiceDirectory {
       work++;
     }
     work += queue.drain(cluster);
-    if (now - nextHeartbeatNs >= 0 && offerControl(DirectoryMessage.HEARTBEAT)) {
-      nextHeartbeatNs = now + config.heartbeatIntervalNs;
+    if (now - nextHeartbeatNs >= 0 && cluster.sendKeepAlive()) {
+      nextHeartbeatNs = now + config.heartbeatIntervalNs; // keeps the session open, not logged
+      work++;
+    }
+    if (now - nextProbeNs >= 0 && offerControl(DirectoryMessage.HEARTBEAT)) {
+      nextProbeNs = now + config.livenessTimeoutNs / 4; // logged and answered: proves the session
       work++;
     }
     return work;
@@ -418,6 +424,7 @@ public final class AeronClusterServiceDirectory implements ServiceDirectory {
     LOG.info("node {}: directory session {} open", node, cluster.clusterSessionId());
     lastEgressNs = now;
     nextHeartbeatNs = now + config.heartbeatIntervalNs;
+    nextProbeNs = now + config.livenessTimeoutNs / 4;
     rebind(now);
   }
 

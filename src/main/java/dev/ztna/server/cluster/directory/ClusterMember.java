@@ -9,6 +9,7 @@ import io.aeron.cluster.service.ClusteredServiceContainer;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import java.io.File;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -223,6 +224,21 @@ public final class ClusterMember implements AutoCloseable {
   public io.aeron.cluster.service.Cluster.Role role() {
     return io.aeron.cluster.service.Cluster.Role.get(
         driver.consensusModule().context().clusterNodeRoleCounter());
+  }
+
+  /** The directory service of this member (its versions, for tests and operators). */
+  public DirectoryService service() {
+    return service;
+  }
+
+  /**
+   * Asks the cluster, through this member (the leader), to take a snapshot, and waits for it
+   * (blocking, up to 30 s): true when it was taken.
+   */
+  public boolean takeSnapshot() {
+    return io.aeron.cluster.ClusterTool.snapshot(
+        config.dir.resolve("cluster").toFile(),
+        new java.io.PrintStream(OutputStream.nullOutputStream()));
   }
 
   /** The state this member's service holds (tests). */

@@ -42,10 +42,22 @@ public final class DirectoryService implements ClusteredService {
   private IdleStrategy idle;
   private long malformed;
   private long egressGivenUp;
+  private volatile long loadedVersion = -1;
+  private volatile long appliedVersion;
 
   /** The state (tests). */
   DirectoryState state() {
     return state;
+  }
+
+  /** The version loaded from the snapshot at start, or -1 (started without one). Any thread. */
+  public long loadedVersion() {
+    return loadedVersion;
+  }
+
+  /** The version after the last message applied (from the log or its replay). Any thread. */
+  public long appliedVersion() {
+    return appliedVersion;
   }
 
   /** Malformed ingress messages ignored so far. */
@@ -79,6 +91,8 @@ public final class DirectoryService implements ClusteredService {
     if (!done[0]) {
       throw new IllegalStateException("directory snapshot ended without its end record");
     }
+    loadedVersion = state.version();
+    appliedVersion = state.version();
     LOG.info(
         "directory loaded from snapshot: {} services, version {}",
         state.serviceCount(),
@@ -101,6 +115,7 @@ public final class DirectoryService implements ClusteredService {
           closeReason);
     }
     state.sessionClosed(session.id(), broadcast);
+    appliedVersion = state.version();
   }
 
   @Override
@@ -146,6 +161,7 @@ public final class DirectoryService implements ClusteredService {
       default:
         malformed++;
     }
+    appliedVersion = state.version();
   }
 
   private void applySequenced(ClientSession session, int node) {

@@ -1,12 +1,14 @@
 package dev.ztna.server.cluster.directory;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ztna.server.cluster.ServiceDirectory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -159,5 +161,46 @@ class AeronClusterServiceDirectoryTest {
     fx.await("a change after the failover reaches every node", () -> everyNodeSees("ssh", 2));
     assertEquals(0, connector(n1, "web"));
     assertEquals(1, soleAgent(n0, "web"));
+  }
+
+  @Test
+  void aRestartedClusterLoadsItsSnapshotAndReplaysTheLogAfterIt() throws Exception {
+    UnsafeBuffer web = id("web");
+    UnsafeBuffer ssh = id("ssh");
+    n0.announceConnector(web, 0, web.capacity());
+    n1.announceAgent(web, 0, web.capacity());
+    fx.await("announced", () -> everyNodeSees("web", 0) && soleAgent(n2, "web") == 1);
+    int leader = fx.leader();
+    long snapshotVersion = fx.cluster[leader].service().appliedVersion();
+    CompletableFuture<Boolean> snapshot =
+        CompletableFuture.supplyAsync(() -> fx.cluster[leader].takeSnapshot());
+    fx.await("the snapshot", snapshot::isDone); // the nodes keep polling meanwhile
+    assertTrue(snapshot.get(), "snapshot taken");
+    n2.announceConnector(ssh, 0, ssh.capacity()); // in the log after the snapshot
+    fx.await("ssh on node 2", () -> everyNodeSees("ssh", 2));
+    long lastVersion = fx.cluster[leader].service().appliedVersion();
+
+    for (int i = 0; i < 3; i++) {
+      fx.cluster[i].close();
+      fx.cluster[i] = null;
+    }
+    for (int i = 0; i < 3; i++) {
+      fx.cluster[i] = ClusterMember.launch(fx.memberConfig(i));
+    }
+    fx.await(
+        "every member loaded the snapshot and replayed the log after it",
+        () -> {
+          for (ClusterMember m : fx.cluster) {
+            if (m.service().loadedVersion() != snapshotVersion
+                || m.service().appliedVersion() < lastVersion) {
+              return false;
+            }
+          }
+          return true;
+        });
+    // The nodes notice the restart, bind again, and the directory is whole again.
+    fx.await(
+        "every node sees the state again",
+        () -> everyNodeSees("web", 0) && everyNodeSees("ssh", 2) && soleAgent(n0, "web") == 1);
   }
 }

@@ -139,7 +139,7 @@ final class DirectoryClusterFixture implements AutoCloseable {
     CloseHelper.quietClose(clientDriver);
   }
 
-  private static List<String> freeMembers(Random random, int count) {
+  static List<String> freeMembers(Random random, int count) {
     for (int attempt = 0; attempt < 100; attempt++) {
       int base = 10_000 + random.nextInt(2_000) * 10; // below the ephemeral range (32768..)
       if (free(base, count * 10)) {

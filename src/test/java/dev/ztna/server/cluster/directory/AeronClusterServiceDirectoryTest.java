@@ -203,4 +203,20 @@ class AeronClusterServiceDirectoryTest {
         "every node sees the state again",
         () -> everyNodeSees("web", 0) && everyNodeSees("ssh", 2) && soleAgent(n0, "web") == 1);
   }
+
+  @Test
+  void aFullQueueRefusesAndCountsAndTheNodeStillConverges() {
+    AeronClusterServiceDirectory small = fx.client(3, 2); // a fourth node
+    fx.await("synced", small::isSynced);
+    UnsafeBuffer a = id("a");
+    UnsafeBuffer b = id("b");
+    UnsafeBuffer c = id("c");
+    assertTrue(small.announceConnector(a, 0, a.capacity()));
+    assertTrue(small.announceConnector(b, 0, b.capacity()));
+    assertEquals(false, small.announceConnector(c, 0, c.capacity()), "two unacknowledged: full");
+    assertEquals(1, small.counters().get(DirectoryCounters.Counter.DROP_DIRECTORY_BACK_PRESSURE));
+    fx.await("a and b announced", () -> everyNodeSees("a", 3) && everyNodeSees("b", 3));
+    assertTrue(small.announceConnector(c, 0, c.capacity()), "room again once acknowledged");
+    fx.await("c announced", () -> everyNodeSees("c", 3));
+  }
 }

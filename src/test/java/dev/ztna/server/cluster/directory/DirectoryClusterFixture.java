@@ -79,6 +79,11 @@ final class DirectoryClusterFixture implements AutoCloseable {
 
   /** A client for node {@code node}, polled by {@link #await}. */
   AeronClusterServiceDirectory client(int node) {
+    return client(node, 4096);
+  }
+
+  /** A client with a queue of {@code queueCapacity} unacknowledged announcements. */
+  AeronClusterServiceDirectory client(int node, int queueCapacity) {
     AeronClusterServiceDirectory c =
         new AeronClusterServiceDirectory(
             new AeronClusterServiceDirectory.Config()
@@ -86,6 +91,7 @@ final class DirectoryClusterFixture implements AutoCloseable {
                 .aeronDirectoryName(clientDriver.aeronDirectoryName())
                 .ingressEndpoints(ClusterMember.ingressEndpoints(members))
                 .egressChannel("aeron:udp?endpoint=localhost:0")
+                .queueCapacity(queueCapacity)
                 .heartbeatInterval(200, TimeUnit.MILLISECONDS)
                 .livenessTimeout(8, TimeUnit.SECONDS),
             new DirectoryCounters());

@@ -245,6 +245,11 @@ public final class AeronClusterServiceDirectory implements ServiceDirectory {
     return cluster == null ? -1 : cluster.clusterSessionId();
   }
 
+  /** Announcements queued or sent but not yet acknowledged by the cluster. */
+  public int pendingAnnouncements() {
+    return queue.pending();
+  }
+
   /** The services in the local copy. */
   public int knownServices() {
     return copy.size();
@@ -332,6 +337,15 @@ public final class AeronClusterServiceDirectory implements ServiceDirectory {
     if (cluster == null) {
       return connect(now);
     }
+    try {
+      return pollSession(now);
+    } catch (RuntimeException ex) {
+      sessionLost(now, ex.toString()); // e.g. the media driver went away: start again
+      return 1;
+    }
+  }
+
+  private int pollSession(long now) {
     int work = cluster.pollEgress();
     if (cluster.isClosed()) {
       sessionLost(now, "closed by the cluster");
@@ -348,8 +362,8 @@ public final class AeronClusterServiceDirectory implements ServiceDirectory {
       helloPending = false;
       work++;
     }
-    if (syncing && !inDump && now - syncDeadlineNs > 0) {
-      requestSync(now); // the SYNC asked for did not come (or came to a leader that then failed)
+    if (syncing && now - syncDeadlineNs > 0) {
+      requestSync(now); // the SYNC asked for did not come, or stopped half-way
     }
     if (syncRequestPending && offerControl(DirectoryMessage.SYNC_REQUEST)) {
       syncRequestPending = false;
@@ -518,7 +532,8 @@ public final class AeronClusterServiceDirectory implements ServiceDirectory {
   }
 
   /** Applies one service's replicated state to the local copy; tells the listener of a move. */
-  private void apply(DirectBuffer buffer, int idOffset, int idLength, int connector, int sole) {
+  private void apply(
+      DirectBuffer buffer, int idOffset, int idLength, int connector, long claimTime, int sole) {
     long hash = copy.hash(buffer, idOffset, idLength);
     CopyEntry e = copy.find(hash, buffer, idOffset, idLength);
     int before = NO_NODE;
@@ -539,7 +554,7 @@ public final class AeronClusterServiceDirectory implements ServiceDirectory {
     counters.increment(Counter.DIRECTORY_UPDATES);
     if (connector != node) {
       OwnEntry mine = own.find(hash, buffer, idOffset, idLength);
-      if (mine != null && mine.connector && connector != NO_NODE) {
+      if (mine != null && mine.connector && connector != NO_NODE && claimTime >= mine.claimTime) {
         mine.connector = false; // replaced by a newer Connector elsewhere: never re-claim it
         removeIfEmpty(mine);
       }
@@ -596,12 +611,14 @@ public final class AeronClusterServiceDirectory implements ServiceDirectory {
         case DirectoryMessage.SYNC_BEGIN:
           if (syncing && in.node() == node) {
             inDump = true;
+            syncDeadlineNs = lastEgressNs + config.syncTimeoutNs; // progress
             mark++;
           }
           break;
         case DirectoryMessage.SYNC_ENTRY:
           if (inDump) {
-            apply(buffer, in.idOffset(), in.idLength(), in.a(), in.b());
+            syncDeadlineNs = lastEgressNs + config.syncTimeoutNs; // progress
+            apply(buffer, in.idOffset(), in.idLength(), in.a(), in.value(), in.b());
           }
           break;
         case DirectoryMessage.SYNC_END:
@@ -626,8 +643,7 @@ public final class AeronClusterServiceDirectory implements ServiceDirectory {
       long v = in.seq();
       if (v == version + 1) {
         version = v;
-        mark++; // marks matter only during a SYNC
-        apply(in.buffer(), in.idOffset(), in.idLength(), in.a(), in.b());
+        apply(in.buffer(), in.idOffset(), in.idLength(), in.a(), in.value(), in.b());
       } else if (v > version + 1) {
         requestSync(lastEgressNs); // we missed a change
       }

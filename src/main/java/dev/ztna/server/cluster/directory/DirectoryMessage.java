@@ -68,7 +68,10 @@ public final class DirectoryMessage {
   public static final int HEARTBEAT = 6;
 
   // Egress: cluster → nodes.
-  /** The service's state changed: version {@code seq}, Connector node {@code a}, sole Agent b. */
+  /**
+   * The service's state changed: version {@code seq}, Connector node {@code a} (claimed at {@code
+   * value}), sole Agent node {@code b}.
+   */
   public static final int ENTRY = 16;
 
   /** To one node: its messages up to {@code seq} are applied. */
@@ -77,7 +80,7 @@ public final class DirectoryMessage {
   /** To one node: a full state follows, at version {@code seq}. */
   public static final int SYNC_BEGIN = 18;
 
-  /** One service in a SYNC: Connector node {@code a}, sole Agent node {@code b}. */
+  /** One service in a SYNC: Connector node {@code a} (claimed at {@code value}), sole Agent b. */
   public static final int SYNC_ENTRY = 19;
 
   /** End of a SYNC at version {@code seq}; the node's messages up to {@code value} are applied. */

@@ -203,6 +203,7 @@ public final class DirectoryService implements ClusteredService {
         (id, connectorNode, soleAgentNode) -> {
           if (ok[0]) {
             out.encode(outBuffer, 0, DirectoryMessage.SYNC_ENTRY)
+                .value(state.claimTime(id))
                 .a(connectorNode)
                 .b(soleAgentNode)
                 .id(id);
@@ -224,6 +225,7 @@ public final class DirectoryService implements ClusteredService {
     }
     out.encode(outBuffer, 0, DirectoryMessage.ENTRY)
         .seq(version)
+        .value(state.claimTime(id))
         .a(connectorNode)
         .b(soleAgentNode)
         .id(id);

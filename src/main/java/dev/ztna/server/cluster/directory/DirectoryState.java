@@ -226,6 +226,12 @@ public final class DirectoryState {
     return e == null ? NONE : e.connectorNode;
   }
 
+  /** The claim time of the service's Connector (0: none). */
+  public long claimTime(byte[] id) {
+    Entry e = services.get(id);
+    return e == null ? 0 : e.claimTime;
+  }
+
   /** The node holding the only Agent of the service, or {@link ServiceDirectory#NO_NODE}. */
   public int soleAgentNode(byte[] id) {
     Entry e = services.get(id);

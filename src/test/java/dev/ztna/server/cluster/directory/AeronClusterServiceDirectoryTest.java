@@ -219,4 +219,31 @@ class AeronClusterServiceDirectoryTest {
     assertTrue(small.announceConnector(c, 0, c.capacity()), "room again once acknowledged");
     fx.await("c announced", () -> everyNodeSees("c", 3));
   }
+
+  @Test
+  void aNodeBackFromALostSessionDoesNotTakeBackANewerConnector() {
+    List<String> heardBy2 = new ArrayList<>();
+    n2.listener(
+        (id, offset, length, node) ->
+            heardBy2.add(id.getStringWithoutLengthUtf8(offset, length) + "=" + node));
+    UnsafeBuffer web = id("web");
+    n2.announceConnector(web, 0, web.capacity());
+    fx.await("web on node 2", () -> everyNodeSees("web", 2));
+    long sessionBefore = n2.sessionId();
+    DirectoryClusterFixture.await(
+        "node 2's session timed out", () -> connector(n0, "web") == NONE, List.of(n0, n1));
+    n0.announceConnector(web, 0, web.capacity()); // the Connector reconnected to node 0
+    DirectoryClusterFixture.await(
+        "web on node 0", () -> connector(n1, "web") == 0, List.of(n0, n1));
+    fx.await(
+        "node 2 back on a new session, hearing web on node 0",
+        () -> n2.isSynced() && n2.sessionId() != sessionBefore && connector(n2, "web") == 0);
+    fx.await("node 2's re-announcement applied", () -> n2.pendingAnnouncements() == 0);
+    UnsafeBuffer later = id("later");
+    n2.announceAgent(later, 0, later.capacity()); // ordered after the re-announcement
+    fx.await("a later change seen", () -> soleAgent(n0, "later") == 2);
+    assertEquals(0, connector(n0, "web"), "node 2's older claim did not win");
+    assertEquals(0, connector(n1, "web"));
+    assertEquals("web=0", heardBy2.get(heardBy2.size() - 1));
+  }
 }

@@ -602,7 +602,17 @@ public final class AeronClusterServiceDirectory implements ServiceDirectory {
           break;
         case DirectoryMessage.ACK:
           if (in.node() != node) {
-            // The cluster does not know this session as ours (e.g. it restarted empty): bind again.
+            // The cluster does not know this session as ours (it restarted empty, or another
+            // process took our node id): bind again.
+            counters.increment(Counter.DIRECTORY_REBINDS);
+            if (connectLog.tryAcquire(lastEgressNs)) {
+              LOG.warn(
+                  "node {}: the directory cluster did not know this session as node {}'s; bound it"
+                      + " again (if this repeats, another process uses cluster.node_id {})",
+                  node,
+                  node,
+                  node);
+            }
             rebind(lastEgressNs);
           } else {
             queue.ack(in.seq());

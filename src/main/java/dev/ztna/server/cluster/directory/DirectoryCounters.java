@@ -17,6 +17,11 @@ public final class DirectoryCounters extends CounterSet<DirectoryCounters.Counte
      * Cluster sessions lost (closed by the cluster, timed out, or silent for the liveness time).
      */
     DIRECTORY_SESSIONS_LOST("directory_sessions_lost"),
+    /**
+     * The cluster no longer knew this node's session as the node's (it restarted empty, or another
+     * process uses the same node id): the node bound it again and re-announced.
+     */
+    DIRECTORY_REBINDS("directory_rebinds"),
     /** Connection attempts to the cluster that failed (retried). */
     DIRECTORY_CONNECT_FAILURES("directory_connect_failures"),
     /** New cluster leaders followed. */

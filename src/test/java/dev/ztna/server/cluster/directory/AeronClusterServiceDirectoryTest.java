@@ -246,4 +246,15 @@ class AeronClusterServiceDirectoryTest {
     assertEquals(0, connector(n1, "web"));
     assertEquals("web=0", heardBy2.get(heardBy2.size() - 1));
   }
+
+  @Test
+  void twoProcessesWithTheSameNodeIdAreCounted() {
+    AeronClusterServiceDirectory clash = fx.client(1); // misconfigured: node 1 again
+    fx.await(
+        "the clash is counted",
+        () ->
+            n1.counters().get(DirectoryCounters.Counter.DIRECTORY_REBINDS)
+                    + clash.counters().get(DirectoryCounters.Counter.DIRECTORY_REBINDS)
+                > 0);
+  }
 }

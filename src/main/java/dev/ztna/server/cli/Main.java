@@ -2,6 +2,7 @@ package dev.ztna.server.cli;
 
 import dev.ztna.server.certs.CredentialsException;
 import dev.ztna.server.certs.ServerCredentials;
+import dev.ztna.server.cluster.directory.DirectoryHosting;
 import dev.ztna.server.config.AuthMode;
 import dev.ztna.server.config.ConfigException;
 import dev.ztna.server.config.ConfigLoader;
@@ -41,7 +42,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "intermediate-server",
-    subcommands = StatCommand.class,
+    subcommands = {StatCommand.class, ClusterMemberCommand.class},
     versionProvider = Main.ManifestVersion.class,
     sortOptions = false,
     usageHelpWidth = 100,
@@ -128,12 +129,15 @@ public final class Main implements Callable<Integer> {
   }
 
   /** Parses {@code args}, starts the server and exits with its exit code. */
+  @SuppressWarnings("try") // the directory member runs beside the server until it stops
   public static void main(String[] args) {
     System.exit(
         execute(
             args,
             (settings, credentials) -> {
-              try (ConfigReloader reloader = ConfigReloader.onSighup(settings)) {
+              try (ConfigReloader reloader = ConfigReloader.onSighup(settings);
+                  // [cluster] member_id: the co-located directory cluster member (issue 11).
+                  DirectoryHosting directory = DirectoryHosting.start(settings.cluster)) {
                 return ServerLauncher.run(
                     settings.server, credentials, new RelayHosting(settings, reloader));
               }
@@ -158,6 +162,8 @@ public final class Main implements Callable<Integer> {
     Main main = new Main(launcher, defaultCertDir);
     CommandLine cl = new CommandLine(main);
     addSettingOptions(cl.getCommandSpec());
+    ClusterMemberCommand.addClusterOptions(
+        cl.getSubcommands().get("cluster-member").getCommandSpec());
     if (out != null) {
       cl.setOut(out);
     }

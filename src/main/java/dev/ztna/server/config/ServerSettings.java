@@ -43,6 +43,9 @@ public final class ServerSettings {
 
   public final LimitsSettings limits;
 
+  /** The {@code [cluster]} table: several nodes, or none. */
+  public final ClusterSettings cluster;
+
   /**
    * The relay's policy built from {@link #auth} and {@link #services}: mode none allows every
    * REGISTER (development only), mtls only what the services list.
@@ -75,6 +78,7 @@ public final class ServerSettings {
     this.auth =
         new AuthSettings(values.get(Settings.AUTH_MODE), values.get(Settings.AUTH_CLIENT_CA));
     this.limits = new LimitsSettings(values);
+    this.cluster = new ClusterSettings(values);
     this.policy = toPolicy(auth.mode, this.services);
     this.retry = values.get(Settings.RETRY);
     this.logLevel = values.get(Settings.LOG_LEVEL);

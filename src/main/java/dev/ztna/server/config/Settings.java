@@ -330,6 +330,71 @@ public final class Settings {
               "File holding the Retry token key shared by every node behind one load balancer,"
                   + " at least 64 hex digits, private to its owner (chmod 600), so a token minted"
                   + " by one node validates on any (unset: a random key per process)")
+  public static final Setting<Integer> CLUSTER_NODE_ID =
+      Setting.key("cluster.node_id", ValueType.intRange(-1, 1023), -1)
+          .flag("--cluster-node-id", "N")
+          .help(
+              "Several nodes: this relay node's id in the replicated service directory, 0..1023;"
+                  + " -1 runs a single node (no cluster, no Aeron)")
+          .build();
+
+  public static final Setting<List<InetSocketAddress>> CLUSTER_MEMBERS =
+      Setting.key("cluster.members", ValueType.addresses(), (List<InetSocketAddress>) null)
+          .flag("--cluster-member", "HOST:PORT")
+          .help(
+              "Directory cluster members in member id order, repeatable (3 for fault tolerance):"
+                  + " each member's base port; it uses that port and the next four (ingress,"
+                  + " consensus, log, catch-up, archive)")
+          .build();
+
+  public static final Setting<Integer> CLUSTER_MEMBER_ID =
+      Setting.key("cluster.member_id", ValueType.intRange(-1, 1023), -1)
+          .flag("--cluster-member-id", "N")
+          .help(
+              "Run directory cluster member N (its index in cluster.members) inside this server"
+                  + " process (co-located); -1 runs none (the members run elsewhere, e.g."
+                  + " 'intermediate-server cluster-member')")
+          .build();
+
+  public static final Setting<Path> CLUSTER_DIR =
+      Setting.key("cluster.dir", ValueType.path(), Path.of("cluster"))
+          .flag("--cluster-dir", "DIR")
+          .help(
+              "Directory of the co-located cluster member: its Raft log, archive, snapshots and"
+                  + " media driver files (one per member)")
+          .build();
+
+  public static final Setting<Long> CLUSTER_SESSION_TIMEOUT_MS =
+      Setting.key("cluster.session_timeout_ms", ValueType.longRange(100, 3_600_000), 5_000L)
+          .flag("--cluster-session-timeout-ms", "N")
+          .help(
+              "A node silent this long loses its cluster session and its directory entries"
+                  + " (Agents then get drop_no_route), in milliseconds")
+          .build();
+
+  public static final Setting<Long> CLUSTER_LEADER_TIMEOUT_MS =
+      Setting.key("cluster.leader_heartbeat_timeout_ms", ValueType.longRange(100, 600_000), 3_000L)
+          .help("Cluster members elect a new leader when the leader is silent this long, in ms")
+          .build();
+
+  public static final Setting<String> CLUSTER_INGRESS_CHANNEL =
+      Setting.key("cluster.ingress_channel", ValueType.string(), "aeron:udp")
+          .help("Aeron channel of the nodes' messages to the cluster (endpoints from members)")
+          .build();
+
+  public static final Setting<String> CLUSTER_EGRESS_CHANNEL =
+      Setting.key("cluster.egress_channel", ValueType.string(), "aeron:udp?endpoint=localhost:0")
+          .flag("--cluster-egress-channel", "CHANNEL")
+          .help(
+              "Aeron channel on which this node hears the cluster: its address reachable from"
+                  + " the members, port 0 for any")
+          .build();
+
+  public static final Setting<Path> CLUSTER_AERON_DIR =
+      Setting.key("cluster.aeron_dir", ValueType.path(), (Path) null)
+          .help(
+              "Media driver directory of this node's directory client (unset: the co-located"
+                  + " member's driver, else one started for the client under cluster.dir)")
           .build();
 
   /** Every setting, in display order. */
@@ -377,7 +442,16 @@ public final class Settings {
           QUIC_LB_NONCE_LENGTH,
           QUIC_LB_CONFIG_ID,
           QUIC_LB_KEY_FILE,
-          RETRY_TOKEN_KEY_FILE);
+          RETRY_TOKEN_KEY_FILE,
+          CLUSTER_NODE_ID,
+          CLUSTER_MEMBERS,
+          CLUSTER_MEMBER_ID,
+          CLUSTER_DIR,
+          CLUSTER_SESSION_TIMEOUT_MS,
+          CLUSTER_LEADER_TIMEOUT_MS,
+          CLUSTER_INGRESS_CHANNEL,
+          CLUSTER_EGRESS_CHANNEL,
+          CLUSTER_AERON_DIR);
 
   /** The TOML key of the {@code [[service]]} array of tables. */
   public static final String SERVICE_KEY = "service";

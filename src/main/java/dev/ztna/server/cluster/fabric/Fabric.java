@@ -303,6 +303,11 @@ public final class Fabric implements AutoCloseable {
       return DROPPED;
     }
     long result = publication.tryClaim(messageLength, claim);
+    if (result == Publication.ADMIN_ACTION) {
+      // The term rotated under the claim: Aeron's advice is to try again at once (once: the next
+      // rotation is a term length away).
+      result = publication.tryClaim(messageLength, claim);
+    }
     if (result < 0) {
       countFailure(result);
       return DROPPED;

@@ -22,7 +22,7 @@ public final class FabricCounters extends CounterSet<FabricCounters.Counter> {
     DROP_BACK_PRESSURE("drop_fabric_back_pressure"),
     /** Dropped: no subscriber of the peer is connected to the publication yet (or any more). */
     DROP_NOT_CONNECTED("drop_fabric_not_connected"),
-    /** Dropped: the publication was busy with an administrative action (term rotation). */
+    /** Dropped: the claim met an administrative action (term rotation) twice in a row. */
     DROP_ADMIN_ACTION("drop_fabric_admin_action"),
     /** Dropped: the publication is closed or at its maximum position. */
     DROP_CLOSED("drop_fabric_closed"),

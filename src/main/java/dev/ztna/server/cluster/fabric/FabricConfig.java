@@ -76,12 +76,16 @@ public final class FabricConfig {
   }
 
   /**
-   * The Aeron MTU that fits one message of a {@code maxDatagram}-byte datagram with the longest
-   * service id: Aeron's default 1408 or more, a multiple of 32 (its frame alignment), at most its
-   * 64 KiB limit.
+   * The Aeron MTU that fits one message of a {@code maxDatagram}-byte datagram (the header and
+   * Aeron's 32-byte frame header included): Aeron's default 1408 or more, a multiple of 32 (its
+   * frame alignment), at most its 64 KiB limit. The default (max_udp_payload 1350) gives 1408,
+   * which stays below a 1500-byte Ethernet MTU when Aeron batches frames. An Agent's datagram
+   * travels with its service id, so one within that many bytes of the limit is dropped ({@code
+   * drop_fabric_too_big}); the QUIC overhead inside max_udp_payload (at least 25 bytes) leaves room
+   * for short ids.
    */
-  static int mtuFor(int maxDatagram) {
-    int needed = maxDatagram + FabricHeader.LENGTH + FabricHeader.MAX_SERVICE_ID_LENGTH + 32;
+  public static int mtuFor(int maxDatagram) {
+    int needed = maxDatagram + FabricHeader.LENGTH + 32;
     int aligned = (needed + 31) & ~31;
     return Math.min(65504, Math.max(1408, aligned));
   }

@@ -212,7 +212,7 @@ class FabricTest {
     FabricCounters counters = new FabricCounters();
     try (Fabric f0 = start(0, nodes, counters)) {
       int max = f0.maxPayload(1, 3);
-      assertTrue(max >= 1350, "max payload " + max);
+      assertTrue(max >= 1320, "max payload " + max); // a 1350-byte QUIC packet carries less
       UnsafeBuffer data = new UnsafeBuffer(new byte[max + 1]);
       assertEquals(Fabric.DROPPED, f0.offerToConnector(1, 1, SERVICE, 0, 3, data, 0, max + 1));
       assertEquals(1, counters.get(Counter.DROP_TOO_BIG));

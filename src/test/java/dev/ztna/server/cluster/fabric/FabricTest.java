@@ -85,12 +85,44 @@ class FabricTest {
   }
 
   private Fabric start(int node, List<InetSocketAddress> nodes, FabricCounters counters) {
+    return start(node, nodes, counters, FabricConfig.Threading.SHARED);
+  }
+
+  private Fabric start(
+      int node,
+      List<InetSocketAddress> nodes,
+      FabricCounters counters,
+      FabricConfig.Threading threading) {
     return Fabric.start(
         FabricConfig.builder(node, nodes)
             .aeronDir(dir.resolve("aeron-" + node))
             .termLength(FabricConfig.MIN_TERM_LENGTH)
+            .threading(threading)
             .build(),
         counters);
+  }
+
+  @Test
+  void dedicatedThreadingDeliversToo() throws Exception {
+    List<InetSocketAddress> nodes = endpoints(2);
+    FabricCounters c1 = new FabricCounters();
+    try (Fabric f0 = start(0, nodes, new FabricCounters(), FabricConfig.Threading.DEDICATED);
+        Fabric f1 = start(1, nodes, c1, FabricConfig.Threading.DEDICATED)) {
+      Recorder recorder = new Recorder();
+      f1.handler(recorder);
+      awaitConnected(f0, f1);
+      UnsafeBuffer data = new UnsafeBuffer(new byte[] {1, 2, 3});
+      assertEquals(Fabric.SENT, f0.offerToConnector(1, 5, SERVICE, 0, 3, data, 0, 3));
+      long deadline = System.nanoTime() + 30_000_000_000L;
+      while (recorder.received.isEmpty()) {
+        assertTrue(System.nanoTime() < deadline, "message never arrived");
+        if (f1.poll() == 0) {
+          Thread.sleep(1);
+        }
+      }
+      assertArrayEquals(new byte[] {1, 2, 3}, recorder.received.get(0).payload);
+      assertEquals(5, recorder.received.get(0).handle);
+    }
   }
 
   private static void awaitConnected(Fabric a, Fabric b) throws InterruptedException {

@@ -248,6 +248,10 @@ public final class Main implements Callable<Integer> {
     if (checkConfig) {
       return checkConfig(settings);
     }
+    String fabricProblem = RelayHosting.fabricProblem(settings);
+    if (fabricProblem != null) {
+      return fail(fabricProblem);
+    }
     if (settings.isGiven(Settings.LOG_LEVEL) || settings.isGiven(Settings.LOG_FORMAT)) {
       Logging.apply(settings.logLevel, settings.logFormat);
     }

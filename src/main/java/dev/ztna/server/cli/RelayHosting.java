@@ -1,6 +1,9 @@
 package dev.ztna.server.cli;
 
 import dev.ztna.server.admin.AdminServer;
+import dev.ztna.server.cluster.ServiceDirectory;
+import dev.ztna.server.cluster.fabric.Fabric;
+import dev.ztna.server.cluster.fabric.FabricCounters;
 import dev.ztna.server.config.ConfigReloader;
 import dev.ztna.server.config.ServerSettings;
 import dev.ztna.server.loop.Application;
@@ -14,6 +17,7 @@ import dev.ztna.server.relay.Registry;
 import dev.ztna.server.relay.RelayApplication;
 import dev.ztna.server.relay.RelayCounters;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.SystemEpochClock;
@@ -21,13 +25,17 @@ import org.agrona.concurrent.status.CountersManager;
 
 /**
  * What the command line runs: the relay, its counters in the counters file next to the loop's, and
- * the admin endpoint when {@link ServerConfig#adminListen} is set.
+ * the admin endpoint when {@link ServerConfig#adminListen} is set; with {@code [fabric]}, the
+ * node's fabric and service directory (started before the server, closed after it stopped).
  */
 final class RelayHosting implements ServerLauncher.Hosting {
   private final ServerSettings settings;
   private final ServerConfig config;
   private final ConfigReloader reloader;
   private RelayCounters relayCounters;
+  private FabricCounters fabricCounters;
+  private Fabric fabric;
+  private ServiceDirectory directory;
 
   /**
    * @param reloader null, or the SIGHUP reloader: a new configuration publishes its policy to the
@@ -52,12 +60,43 @@ final class RelayHosting implements ServerLauncher.Hosting {
     if (reloader != null) {
       reloader.addListener(s -> relay.publishPolicy(s.policy));
     }
+    if (settings.fabric != null) {
+      directory = directory(settings);
+      fabricCounters = new FabricCounters(counters);
+      fabric = Fabric.start(settings.fabric, fabricCounters);
+      relay.withFabric(fabric, directory);
+    }
     return relay;
+  }
+
+  /**
+   * Why this build cannot run the configured {@code [fabric]}, or null: several nodes need the
+   * replicated service directory (issue 11 §2), which {@link #directory} provides.
+   */
+  static String fabricProblem(ServerSettings settings) {
+    if (settings.fabric == null || directory(settings) != null) {
+      return null;
+    }
+    return "fabric.node_id: several nodes need the replicated service directory (Aeron Cluster,"
+        + " issue 11 section 2), which this build does not include";
+  }
+
+  /**
+   * This node's view of the replicated service directory, or null when none is available. Merge
+   * point for the Aeron Cluster directory ({@code cluster.directory}).
+   */
+  private static ServiceDirectory directory(ServerSettings settings) {
+    return null;
   }
 
   @Override
   public List<? extends CounterSet<?>> extraCounters() {
-    return List.of(relayCounters);
+    List<CounterSet<?>> out = new ArrayList<>();
+    out.add(relayCounters);
+    if (fabricCounters != null) {
+      out.add(fabricCounters);
+    }
+    return out;
   }
 
   @Override
@@ -66,9 +105,22 @@ final class RelayHosting implements ServerLauncher.Hosting {
     if (reloader != null) {
       reloader.addListener(s -> server.updateLimits(s.limits.toLoopLimits()));
     }
-    if (config.adminListen == null) {
-      return () -> {};
-    }
+    ServerLauncher.Sidecar admin =
+        config.adminListen == null ? () -> {} : startAdmin(server, counters, metrics);
+    return () -> {
+      admin.close();
+      // After the server stopped: its loop polled these.
+      if (fabric != null) {
+        fabric.close();
+      }
+      if (directory != null) {
+        directory.close();
+      }
+    };
+  }
+
+  private ServerLauncher.Sidecar startAdmin(
+      ZtnaServer server, CountersFile counters, LoopMetrics metrics) throws IOException {
     return AdminServer.start(
         config.adminListen,
         counters.manager(),

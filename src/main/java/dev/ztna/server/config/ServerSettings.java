@@ -2,11 +2,13 @@ package dev.ztna.server.config;
 
 import dev.ztna.server.certs.CredentialsException;
 import dev.ztna.server.certs.TrustAnchors;
+import dev.ztna.server.cluster.fabric.FabricConfig;
 import dev.ztna.server.logging.LogFormat;
 import dev.ztna.server.logging.LogLevel;
 import dev.ztna.server.loop.ServerConfig;
 import dev.ztna.server.policy.Policy;
 import dev.ztna.server.tls.ClientAuth;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,6 +65,8 @@ public final class ServerSettings {
 
   /** The {@code [quic_lb]} table: QUIC-LB connection IDs and the shared Retry token key. */
   public final QuicLbSettings quicLb;
+  /** Several nodes: this node's fabric ({@code [fabric]}), or null on a single node. */
+  public final FabricConfig fabric;
 
   ServerSettings(
       ConfigLoader source,
@@ -121,6 +125,46 @@ public final class ServerSettings {
     } catch (IllegalArgumentException e) {
       throw new ConfigException("invalid configuration: " + e.getMessage(), e);
     }
+    this.fabric = fabric(values);
+  }
+
+  /** The {@code [fabric]} table: null without a node id; the keys checked together. */
+  private static FabricConfig fabric(ConfigValues values) {
+    Integer nodeId = values.get(Settings.FABRIC_NODE_ID);
+    List<InetSocketAddress> nodes = values.get(Settings.FABRIC_NODES);
+    String id = name(values, Settings.FABRIC_NODE_ID);
+    String list = name(values, Settings.FABRIC_NODES);
+    if (nodeId == null) {
+      if (nodes != null) {
+        throw new ConfigException(list + " needs fabric.node_id (this node's index in it)");
+      }
+      return null;
+    }
+    if (nodes == null) {
+      throw new ConfigException(id + " needs fabric.nodes (every node's fabric endpoint)");
+    }
+    if (nodeId >= nodes.size()) {
+      throw new ConfigException(
+          id + ": " + nodeId + " is not an index into the " + nodes.size() + " fabric.nodes");
+    }
+    int termLength = values.get(Settings.FABRIC_TERM_LENGTH);
+    if (Integer.bitCount(termLength) != 1) {
+      throw new ConfigException(
+          name(values, Settings.FABRIC_TERM_LENGTH) + ": " + termLength + " is not a power of two");
+    }
+    Path dir = values.get(Settings.FABRIC_AERON_DIR);
+    return FabricConfig.builder(nodeId, nodes)
+        .listen(values.get(Settings.FABRIC_LISTEN))
+        .aeronDir(dir != null ? dir : FabricConfig.defaultAeronDir(nodeId))
+        .threading(values.get(Settings.FABRIC_THREADING))
+        .idle(values.get(Settings.FABRIC_IDLE_STRATEGY))
+        .termLength(termLength)
+        .maxDatagram(values.get(Settings.MAX_UDP_PAYLOAD))
+        .build();
+  }
+
+  private static String name(ConfigValues values, Setting<?> setting) {
+    return setting.name(values.entry(setting).origin);
   }
 
   /**

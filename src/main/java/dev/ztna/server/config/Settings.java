@@ -1,5 +1,6 @@
 package dev.ztna.server.config;
 
+import dev.ztna.server.cluster.fabric.FabricConfig;
 import dev.ztna.server.logging.LogFormat;
 import dev.ztna.server.logging.LogLevel;
 import dev.ztna.server.loop.ServerConfig;
@@ -330,6 +331,8 @@ public final class Settings {
               "File holding the Retry token key shared by every node behind one load balancer,"
                   + " at least 64 hex digits, private to its owner (chmod 600), so a token minted"
                   + " by one node validates on any (unset: a random key per process)")
+          .build();
+
   public static final Setting<Integer> CLUSTER_NODE_ID =
       Setting.key("cluster.node_id", ValueType.intRange(-1, 1023), -1)
           .flag("--cluster-node-id", "N")
@@ -397,6 +400,76 @@ public final class Settings {
                   + " member's driver, else one started for the client under cluster.dir)")
           .build();
 
+  public static final Setting<Integer> FABRIC_NODE_ID =
+      Setting.key("fabric.node_id", ValueType.intRange(0, 65535), (Integer) null)
+          .flag("--fabric-node-id", "N")
+          .help(
+              "Several nodes: this node's id, its index in fabric.nodes (unset: a single node, no"
+                  + " fabric, no Aeron)")
+          .build();
+
+  public static final Setting<List<InetSocketAddress>> FABRIC_NODES =
+      Setting.key("fabric.nodes", ValueType.addresses(), (List<InetSocketAddress>) null)
+          .flag("--fabric-node", "HOST:PORT")
+          .help(
+              "Several nodes: every node's Aeron fabric endpoint (UDP), repeatable, in node id"
+                  + " order; the same list on every node")
+          .build();
+
+  public static final Setting<InetSocketAddress> FABRIC_LISTEN =
+      Setting.key("fabric.listen", ValueType.address(), (InetSocketAddress) null)
+          .flag("--fabric-listen", "HOST:PORT")
+          .help("The address this node's fabric subscription binds (unset: its fabric.nodes entry)")
+          .build();
+
+  public static final Setting<Path> FABRIC_AERON_DIR =
+      Setting.key("fabric.aeron_dir", ValueType.path(), (Path) null)
+          .flag("--fabric-aeron-dir", "DIR")
+          .help(
+              "The embedded Aeron media driver's directory, emptied at start and removed at stop"
+                  + " (unset: Aeron's default directory with -ztna-node-N appended, e.g."
+                  + " /dev/shm/aeron-USER-ztna-node-0)")
+          .build();
+
+  public static final Setting<FabricConfig.Threading> FABRIC_THREADING =
+      Setting.key(
+              "fabric.threading",
+              ValueType.choice(
+                  names(
+                      "shared", FabricConfig.Threading.SHARED,
+                      "dedicated", FabricConfig.Threading.DEDICATED)),
+              FabricConfig.Threading.SHARED)
+          .flag("--fabric-threading", "shared|dedicated")
+          .help(
+              "The media driver's threads: shared (one thread for conductor, sender and receiver)"
+                  + " or dedicated (one each)")
+          .build();
+
+  public static final Setting<FabricConfig.Idle> FABRIC_IDLE_STRATEGY =
+      Setting.key(
+              "fabric.idle_strategy",
+              ValueType.choice(
+                  names(
+                      "backoff", FabricConfig.Idle.BACKOFF,
+                      "busy-spin", FabricConfig.Idle.BUSY_SPIN)),
+              FabricConfig.Idle.BACKOFF)
+          .flag("--fabric-idle-strategy", "backoff|busy-spin")
+          .help(
+              "How the media driver's threads wait when idle: backoff (spin, yield, then park up"
+                  + " to 1 ms) or busy-spin (lowest latency, a core at 100%% per driver thread)")
+          .build();
+
+  public static final Setting<Integer> FABRIC_TERM_LENGTH =
+      Setting.key(
+              "fabric.term_length",
+              ValueType.intRange(FabricConfig.MIN_TERM_LENGTH, FabricConfig.MAX_TERM_LENGTH),
+              FabricConfig.DEFAULT_TERM_LENGTH)
+          .flag("--fabric-term-length", "BYTES")
+          .help(
+              "Aeron term length of each publication to a peer: a power of two from 65536 to"
+                  + " 1073741824 (three terms per peer, in sparse files)")
+          .build();
+
   /** Every setting, in display order. */
   public static final List<Setting<?>> ALL =
       List.of(
@@ -451,7 +524,14 @@ public final class Settings {
           CLUSTER_LEADER_TIMEOUT_MS,
           CLUSTER_INGRESS_CHANNEL,
           CLUSTER_EGRESS_CHANNEL,
-          CLUSTER_AERON_DIR);
+          CLUSTER_AERON_DIR,
+          FABRIC_NODE_ID,
+          FABRIC_NODES,
+          FABRIC_LISTEN,
+          FABRIC_AERON_DIR,
+          FABRIC_THREADING,
+          FABRIC_IDLE_STRATEGY,
+          FABRIC_TERM_LENGTH);
 
   /** The TOML key of the {@code [[service]]} array of tables. */
   public static final String SERVICE_KEY = "service";

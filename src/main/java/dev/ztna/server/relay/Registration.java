@@ -32,6 +32,12 @@ public final class Registration {
 
   int agentIndex = -1;
 
+  /**
+   * Several nodes (a Connector): the directory has reported this node as the service's Connector
+   * node since this registration, so a later report of another node is newer and closes it.
+   */
+  boolean directoryConfirmed;
+
   long datagramsFrom;
   long bytesFrom;
   long datagramsTo;

@@ -269,6 +269,15 @@ public final class Registry {
     if (count == 1) {
       return service.agents[0];
     }
+    return destinationOwner(service, packet, offset, length);
+  }
+
+  /**
+   * The Agent (local, or a remote one the fabric learned of) whose earlier packets carried the
+   * inner source address equal to this packet's inner destination address, or null.
+   */
+  static Registration destinationOwner(
+      Service service, DirectBuffer packet, int offset, int length) {
     int version = (packet.getByte(offset) & 0xff) >>> 4;
     if (version == 4 && length >= IPV4_HEADER) {
       return service.ipv4.get(
@@ -365,6 +374,22 @@ public final class Registry {
     }
     agent.learnedCount = 0;
     agent.learnedNext = 0;
+  }
+
+  /** The service's entry for the id in {@code buffer[offset, offset + length)}, or null. */
+  Service service(DirectBuffer buffer, int offset, int length) {
+    return find(hash(buffer, offset, length), buffer, offset, length);
+  }
+
+  /**
+   * Ends a remote Agent's stand-in (see {@code FabricRoutes}): its learned inner addresses are
+   * forgotten. It was never in its service's Agents, so no count changes. Idempotent.
+   */
+  static void endRemote(Registration remote) {
+    if (!remote.ended) {
+      remote.ended = true;
+      forgetLearned(remote);
+    }
   }
 
   /** How many service ids have at least one registered client. */

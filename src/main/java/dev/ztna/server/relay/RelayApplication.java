@@ -1,5 +1,7 @@
 package dev.ztna.server.relay;
 
+import dev.ztna.server.cluster.ServiceDirectory;
+import dev.ztna.server.cluster.fabric.Fabric;
 import dev.ztna.server.loop.Application;
 import dev.ztna.server.loop.ClientConnection;
 import dev.ztna.server.loop.LogRateLimiter;
@@ -64,6 +66,9 @@ public final class RelayApplication implements Application {
   private Policy policy;
   private long now;
 
+  /** Routes to other nodes; null on a single node (the default). */
+  private FabricRoutes fabric;
+
   /**
    * A relay that counts into {@code counters}, with a fresh {@link Registry} and {@link
    * Policy#allowAll()} (mode none: development only).
@@ -93,6 +98,28 @@ public final class RelayApplication implements Application {
     this.counters = counters;
     this.registry = registry;
     this.policy = policy;
+  }
+
+  /**
+   * Several nodes (issue 11): relays across {@code fabric} to the nodes {@code directory} names,
+   * announces registrations to it and closes a local Connector with 0x102 when a newer one
+   * registers on another node (see {@link FabricRoutes}). Call once, before the server starts; both
+   * must be this node's ({@link Fabric#localNode()} equal to {@link ServiceDirectory#localNode()}).
+   * Without it the relay is single-node and touches neither.
+   *
+   * @return this relay
+   */
+  public RelayApplication withFabric(Fabric fabric, ServiceDirectory directory) {
+    if (this.fabric != null) {
+      throw new IllegalStateException("the fabric is already set");
+    }
+    this.fabric = new FabricRoutes(this, registry, fabric, directory);
+    return this;
+  }
+
+  /** The loop's clock at the last duty cycle. */
+  long now() {
+    return now;
   }
 
   /** The policy in force (duty-cycle thread; a published one applies on the next duty cycle). */
@@ -175,7 +202,11 @@ public final class RelayApplication implements Application {
   @Override
   public int onDutyCycle(long nowNanos) {
     now = nowNanos;
-    return applyPublished();
+    int work = applyPublished();
+    if (fabric != null) {
+      work += fabric.poll();
+    }
+    return work;
   }
 
   /** The relay's counters. */
@@ -279,7 +310,10 @@ public final class RelayApplication implements Application {
       refuse(connection, role, identity, verdict, data, idOffset, idLength);
       return;
     }
-    registry.register(connection, role, data, idOffset, idLength);
+    Registration registration = registry.register(connection, role, data, idOffset, idLength);
+    if (fabric != null) {
+      fabric.registered(registration);
+    }
   }
 
   /** Counts, logs (rate-limited) and closes with 0x104; the registry is not touched. */
@@ -325,7 +359,9 @@ public final class RelayApplication implements Application {
     }
     Registration connector = agent.service.connector;
     if (connector == null) {
-      counters.increment(Counter.DROP_NO_CONNECTOR);
+      if (fabric == null || !fabric.toRemoteConnector(agent, data, offset, length)) {
+        counters.increment(Counter.DROP_NO_CONNECTOR);
+      }
     } else if (forward(agent, connector, data, offset, length)) {
       counters.increment(Counter.RELAYED_AGENT_TO_CONNECTOR);
       counters.add(Counter.RELAYED_AGENT_TO_CONNECTOR_BYTES, length);
@@ -333,6 +369,10 @@ public final class RelayApplication implements Application {
   }
 
   private void fromConnector(Registration connector, DirectBuffer data, int offset, int length) {
+    if (fabric != null) {
+      fabric.fromConnector(connector, data, offset, length);
+      return;
+    }
     Service service = connector.service;
     if (service.agentCount == 0) {
       counters.increment(Counter.DROP_NO_AGENT);
@@ -341,7 +381,15 @@ public final class RelayApplication implements Application {
     Registration agent = Registry.pairedAgent(service, data, offset, length);
     if (agent == null) {
       counters.increment(Counter.DROP_NO_AGENT_FOR_ADDRESS);
-    } else if (forward(connector, agent, data, offset, length)) {
+    } else {
+      relayToAgent(connector, agent, data, offset, length);
+    }
+  }
+
+  /** A Connector's datagram to {@code agent} (local, or a remote one's stand-in), counted. */
+  void relayToAgent(
+      Registration connector, Registration agent, DirectBuffer data, int offset, int length) {
+    if (forward(connector, agent, data, offset, length)) {
       counters.increment(Counter.RELAYED_CONNECTOR_TO_AGENT);
       counters.add(Counter.RELAYED_CONNECTOR_TO_AGENT_BYTES, length);
     }
@@ -350,6 +398,18 @@ public final class RelayApplication implements Application {
   /** Sends unchanged to {@code to}, or counts the drop; the connection layer copies the bytes. */
   private boolean forward(
       Registration from, Registration to, DirectBuffer data, int offset, int length) {
+    if (!deliver(to, data, offset, length)) {
+      return false;
+    }
+    from.datagramsFrom++;
+    from.bytesFrom += length;
+    return true;
+  }
+
+  /**
+   * Sends unchanged to {@code to}'s connection, or counts the drop (closing, too big, rejected).
+   */
+  boolean deliver(Registration to, DirectBuffer data, int offset, int length) {
     ClientConnection destination = to.connection;
     if (destination.isClosing()) {
       counters.increment(Counter.DROP_DESTINATION_CLOSING);
@@ -363,8 +423,6 @@ public final class RelayApplication implements Application {
       counters.increment(Counter.DROP_SEND_REJECTED);
       return false;
     }
-    from.datagramsFrom++;
-    from.bytesFrom += length;
     to.datagramsTo++;
     to.bytesTo += length;
     return true;
@@ -380,6 +438,9 @@ public final class RelayApplication implements Application {
     Registration registration = registry.unregister(connection);
     if (registration == null) {
       return;
+    }
+    if (fabric != null) {
+      fabric.ended(registration);
     }
     if (LOG.isInfoEnabled()) {
       LOG.info(

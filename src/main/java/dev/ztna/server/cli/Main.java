@@ -139,7 +139,7 @@ public final class Main implements Callable<Integer> {
                   // [cluster] member_id: the co-located directory cluster member (issue 11).
                   DirectoryHosting directory = DirectoryHosting.start(settings.cluster)) {
                 return ServerLauncher.run(
-                    settings.server, credentials, new RelayHosting(settings, reloader));
+                    settings.server, credentials, new RelayHosting(settings, reloader, directory));
               }
             }));
   }

@@ -2,6 +2,8 @@ package dev.ztna.server.cli;
 
 import dev.ztna.server.admin.AdminServer;
 import dev.ztna.server.cluster.ServiceDirectory;
+import dev.ztna.server.cluster.directory.DirectoryCounters;
+import dev.ztna.server.cluster.directory.DirectoryHosting;
 import dev.ztna.server.cluster.fabric.Fabric;
 import dev.ztna.server.cluster.fabric.FabricCounters;
 import dev.ztna.server.config.ConfigReloader;
@@ -36,6 +38,8 @@ final class RelayHosting implements ServerLauncher.Hosting {
   private FabricCounters fabricCounters;
   private Fabric fabric;
   private ServiceDirectory directory;
+  private DirectoryCounters directoryCounters;
+  private final DirectoryHosting directoryHosting;
 
   /**
    * @param reloader null, or the SIGHUP reloader: a new configuration publishes its policy to the
@@ -43,9 +47,19 @@ final class RelayHosting implements ServerLauncher.Hosting {
    *     validate keeps the running values)
    */
   RelayHosting(ServerSettings settings, ConfigReloader reloader) {
+    this(settings, reloader, null);
+  }
+
+  /**
+   * @param directoryHosting with {@code [fabric]} and {@code [cluster]}: where this node's
+   *     directory client comes from (its co-located member, if any, is already running)
+   */
+  RelayHosting(
+      ServerSettings settings, ConfigReloader reloader, DirectoryHosting directoryHosting) {
     this.settings = settings;
     this.config = settings.server;
     this.reloader = reloader;
+    this.directoryHosting = directoryHosting;
   }
 
   @Override
@@ -61,7 +75,8 @@ final class RelayHosting implements ServerLauncher.Hosting {
       reloader.addListener(s -> relay.publishPolicy(s.policy));
     }
     if (settings.fabric != null) {
-      directory = directory(settings);
+      directoryCounters = new DirectoryCounters(counters);
+      directory = directoryHosting.openDirectory(directoryCounters);
       fabricCounters = new FabricCounters(counters);
       fabric = Fabric.start(settings.fabric, fabricCounters);
       relay.withFabric(fabric, directory);
@@ -70,22 +85,28 @@ final class RelayHosting implements ServerLauncher.Hosting {
   }
 
   /**
-   * Why this build cannot run the configured {@code [fabric]}, or null: several nodes need the
-   * replicated service directory (issue 11 §2), which {@link #directory} provides.
+   * Why the configured several-node tables cannot run, or null: a fabric needs the replicated
+   * service directory ({@code [cluster]}) under the same node id, and a directory node id without a
+   * fabric would announce registrations no other node can reach.
    */
   static String fabricProblem(ServerSettings settings) {
-    if (settings.fabric == null || directory(settings) != null) {
-      return null;
+    boolean clustered = settings.cluster.isClustered();
+    if (settings.fabric == null) {
+      return clustered
+          ? "cluster.node_id: several nodes need the relay fabric too ([fabric] node_id and nodes)"
+          : null;
     }
-    return "fabric.node_id: several nodes need the replicated service directory (Aeron Cluster,"
-        + " issue 11 section 2), which this build does not include";
-  }
-
-  /**
-   * This node's view of the replicated service directory, or null when none is available. Merge
-   * point for the Aeron Cluster directory ({@code cluster.directory}).
-   */
-  private static ServiceDirectory directory(ServerSettings settings) {
+    if (!clustered) {
+      return "fabric.node_id: several nodes need the replicated service directory ([cluster]"
+          + " node_id and members)";
+    }
+    if (settings.cluster.nodeId != settings.fabric.nodeId) {
+      return "fabric.node_id "
+          + settings.fabric.nodeId
+          + " differs from cluster.node_id "
+          + settings.cluster.nodeId
+          + ": they name the same node";
+    }
     return null;
   }
 
@@ -95,6 +116,9 @@ final class RelayHosting implements ServerLauncher.Hosting {
     out.add(relayCounters);
     if (fabricCounters != null) {
       out.add(fabricCounters);
+    }
+    if (directoryCounters != null) {
+      out.add(directoryCounters);
     }
     return out;
   }

@@ -65,6 +65,7 @@ public final class ServerSettings {
 
   /** The {@code [quic_lb]} table: QUIC-LB connection IDs and the shared Retry token key. */
   public final QuicLbSettings quicLb;
+
   /** Several nodes: this node's fabric ({@code [fabric]}), or null on a single node. */
   public final FabricConfig fabric;
 

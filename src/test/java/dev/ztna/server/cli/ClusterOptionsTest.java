@@ -78,6 +78,10 @@ class ClusterOptionsTest {
             "dir = \"" + tmp.resolve("cl").toString().replace("\\", "\\\\") + "\"",
             "session_timeout_ms = 3000",
             "egress_channel = \"aeron:udp?endpoint=127.0.0.1:0\"",
+            // A directory node relays to the other nodes over the fabric, under the same id.
+            "[fabric]",
+            "node_id = 1",
+            "nodes = [\"127.0.0.1:9100\", \"127.0.0.1:9101\"]",
             ""));
     assertEquals(0, run("--config", config.toString()), err.toString());
     assertTrue(cluster.isClustered());
@@ -115,6 +119,35 @@ class ClusterOptionsTest {
     assertInvalid("cluster.session_timeout_ms", "--config", config.toString());
     Files.writeString(config, "[cluster]\nnodes = 3\n");
     assertInvalid("cluster.nodes", "--config", config.toString());
+  }
+
+  @Test
+  void theDirectoryAndTheFabricComeTogetherUnderOneNodeId() {
+    String[] members = {"--cluster-member", "127.0.0.1:9000"};
+    assertInvalid(
+        "cluster.node_id: several nodes need the relay fabric too",
+        "--cluster-node-id",
+        "0",
+        members[0],
+        members[1]);
+    assertInvalid(
+        "fabric.node_id: several nodes need the replicated service directory",
+        "--fabric-node-id",
+        "0",
+        "--fabric-node",
+        "127.0.0.1:9100");
+    assertInvalid(
+        "fabric.node_id 1 differs from cluster.node_id 0",
+        "--cluster-node-id",
+        "0",
+        members[0],
+        members[1],
+        "--fabric-node-id",
+        "1",
+        "--fabric-node",
+        "127.0.0.1:9100",
+        "--fabric-node",
+        "127.0.0.1:9101");
   }
 
   private void assertInvalid(String expected, String... args) {

@@ -73,7 +73,7 @@ public final class QuicheClient implements AutoCloseable {
    * QuicheConnection#await}.
    */
   public QuicheConnection open(InetSocketAddress server) {
-    QuicheConnection.DatagramCollector collector = new QuicheConnection.DatagramCollector();
+    DatagramCollector collector = new DatagramCollector();
     return new QuicheConnection(connect(server, collector), collector);
   }
 

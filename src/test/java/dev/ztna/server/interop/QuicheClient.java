@@ -1,5 +1,6 @@
 package dev.ztna.server.interop;
 
+import dev.ztna.server.testsupport.QuicheProfile;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;

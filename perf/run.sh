@@ -254,7 +254,7 @@ start_target() {
   local name=$1; shift
   # shellcheck disable=SC2086 # word lists
   set -- $TARGET_JVM_ARGS "$@"
-  TARGET_LOG=$OUT/target-$name.log
+  TARGET_LOG=$WORKDIR/target-$name.log # scenarios copy the logs their tables need into $OUT
   local ready
   case "$name" in
     ours | ours-backoff)
@@ -293,7 +293,7 @@ stop_target() {
   if [[ -n $TARGET_PID ]]; then
     kill "$TARGET_PID" 2>/dev/null || true
     wait "$TARGET_PID" 2>/dev/null || true
-    if [[ $TARGET_LOG == */target-ours*.log ]]; then wait_for_line "$TARGET_LOG" 'counters: ' 5 || true; fi
+    if [[ $TARGET_LOG == */target-ours.log ]]; then wait_for_line "$TARGET_LOG" 'counters: ' 5 || true; fi
   fi
   TARGET_PID=
 }
@@ -356,7 +356,7 @@ scenario_soak() {
   stop_target
   echo "GC pauses in $gclog (whole process life, incl. start-up and handshakes): $(grep -c 'Pause' "$gclog" || true)" \
     | tee -a "$txt"
-  cp "$OUT/target-ours.log" "$OUT/soak-ours-jdk$jdk-server.log"
+  cp "$TARGET_LOG" "$OUT/soak-ours-jdk$jdk-server.log"
   python3 perf/stats_delta.py "$OUT/soak-ours-jdk$jdk-server.log" \
     relayed_agent_to_connector_datagrams relayed_connector_to_agent_datagrams | tee -a "$txt"
 }
@@ -368,6 +368,7 @@ scenario_jfr() {
   start_target ours "-XX:StartFlightRecording=filename=$WORKDIR/ours.jfr,settings=profile"
   load SoakLoad ours "$PORT" "$CONNECTOR_PORT" "$OUT" --seconds "$secs" --rate "$rate" | tee "$dir/jfr-load.txt"
   stop_target # the recording is complete once the JVM has exited
+  cp "$TARGET_LOG" "$dir/target-ours.log"
   # `jfr view` needs JDK 21+; it reads JDK 17 recordings.
   local jfr
   jfr=$(dirname "$(readlink -f "$JDK25")")/jfr
@@ -485,8 +486,8 @@ hs_start() {
 
 # Our server's counters lines at shutdown (after stop_target), or nothing.
 hs_ours_counters() {
-  grep -o 'counters: .*' "$OUT/target-ours.log" | tail -1 || true
-  grep -o 'relay counters: .*' "$OUT/target-ours.log" | tail -1 || true
+  grep -o 'counters: .*' "$WORKDIR/target-ours.log" | tail -1 || true
+  grep -o 'relay counters: .*' "$WORKDIR/target-ours.log" | tail -1 || true
 }
 
 scenario_handshake() {
@@ -543,7 +544,7 @@ scenario_flood() {
         # retry_sent at shutdown covers the warm-up and the measured flood: compare with the sum of
         # the two "retries" the flood received.
         hs_ours_counters | sed 's/^/# ours at shutdown: /' | tee -a "$dir/runs-$t.txt"
-        python3 perf/hs_table.py alloc "$OUT/target-ours.log" 0 0 | sed 's/^/# round /' | tee -a "$dir/runs-$t.txt"
+        python3 perf/hs_table.py alloc "$TARGET_LOG" 0 0 | sed 's/^/# round /' | tee -a "$dir/runs-$t.txt"
       fi
     done
   done
@@ -562,7 +563,7 @@ scenario_flood() {
       local deadline=$((SECONDS + 5))
       while (($(grep -c ' stats:' "$TARGET_LOG" || true) <= lines && SECONDS < deadline)); do sleep 0.1; done
       stop_target
-      cp "$OUT/target-ours.log" "$dir/target-ours-alloc-$k.log"
+      cp "$TARGET_LOG" "$dir/target-ours-alloc-$k.log"
       grep ' stats:' "$dir/target-ours-alloc-$k.log" | grep -v 'final stats:' | sed -n '1p;$p' | sed 's/^/# /' >>"$dir/alloc.txt" || true
       python3 perf/hs_table.py alloc "$dir/target-ours-alloc-$k.log" "$t0" "$t1" "$k" | tee -a "$dir/alloc.txt"
     done
@@ -627,19 +628,19 @@ scenario_full() {
   for step in $STEPS; do
     echo "## step $step started $(date -u +%FT%TZ), load average $(loadavg)"
     case $step in
-      relay | idle | handshake | flood | jmh) (trap cleanup EXIT; SCENARIO=$step; "scenario_$step") ;;
+      relay | idle | handshake | flood | jmh) (trap stop_target EXIT; SCENARIO=$step; "scenario_$step") ;;
       jdk25)
         if [[ -x $JDK25 ]]; then
-          (trap cleanup EXIT; SCENARIO=relay; ARGV+=(--java "$JDK25" --out "$OUT/jdk25" --no-tput)
+          (trap stop_target EXIT; SCENARIO=relay; ARGV+=(--java "$JDK25" --out "$OUT/jdk25" --no-tput)
             OUT=$OUT/jdk25; JAVA=$JDK25; NO_TPUT=1; scenario_relay)
         else
           echo "skipped: no JDK 25 at $JDK25"
         fi
         ;;
       soak)
-        (trap cleanup EXIT; SCENARIO=soak; SECONDS_FLAG=60; RATE_FLAG=20000; scenario_soak)
+        (trap stop_target EXIT; SCENARIO=soak; SECONDS_FLAG=60; RATE_FLAG=20000; scenario_soak)
         if [[ -x $JDK25 ]]; then
-          (trap cleanup EXIT; SCENARIO=soak; SECONDS_FLAG=60; RATE_FLAG=20000; ARGV+=(--java "$JDK25"); JAVA=$JDK25
+          (trap stop_target EXIT; SCENARIO=soak; SECONDS_FLAG=60; RATE_FLAG=20000; ARGV+=(--java "$JDK25"); JAVA=$JDK25
             scenario_soak)
         fi
         ;;

@@ -622,26 +622,42 @@ scenario_jmh() {
 #   soak      60 s at 20,000 datagrams/s on JDK 17 and on --jdk25: GC count, bytes per datagram
 #   jmh       JMH micro-benchmarks with the gc profiler
 
+# without FLAG...: ARGV without those flags and their values (a step's own command line).
+without() {
+  local out=() i=0 a drop
+  while ((i < ${#ARGV[@]})); do
+    a=${ARGV[i]}
+    drop=0
+    for f in "$@"; do [[ $a == "$f" ]] && drop=1; done
+    if ((drop)); then ((i += 2)); continue; fi
+    out+=("$a")
+    ((i += 1))
+  done
+  ARGV=("${out[@]}")
+}
+
 scenario_full() {
   local step
   echo "# perf/run.sh full: steps '$STEPS' into $OUT, started $(date -u +%FT%TZ)"
   for step in $STEPS; do
     echo "## step $step started $(date -u +%FT%TZ), load average $(loadavg)"
     case $step in
-      relay | idle | handshake | flood | jmh) (trap stop_target EXIT; SCENARIO=$step; "scenario_$step") ;;
+      relay | idle | handshake | flood | jmh) (trap stop_target EXIT; SCENARIO=$step; without --steps; "scenario_$step") ;;
       jdk25)
         if [[ -x $JDK25 ]]; then
-          (trap stop_target EXIT; SCENARIO=relay; ARGV+=(--java "$JDK25" --out "$OUT/jdk25" --no-tput)
+          (trap stop_target EXIT; SCENARIO=relay; without --steps --out --java
+            ARGV+=(--java "$JDK25" --out "$OUT/jdk25" --no-tput)
             OUT=$OUT/jdk25; JAVA=$JDK25; NO_TPUT=1; scenario_relay)
         else
           echo "skipped: no JDK 25 at $JDK25"
         fi
         ;;
       soak)
-        (trap stop_target EXIT; SCENARIO=soak; SECONDS_FLAG=60; RATE_FLAG=20000; scenario_soak)
+        (trap stop_target EXIT; SCENARIO=soak; SECONDS_FLAG=60; RATE_FLAG=20000; without --steps
+          ARGV+=(--seconds 60 --rate 20000); scenario_soak)
         if [[ -x $JDK25 ]]; then
-          (trap stop_target EXIT; SCENARIO=soak; SECONDS_FLAG=60; RATE_FLAG=20000; ARGV+=(--java "$JDK25"); JAVA=$JDK25
-            scenario_soak)
+          (trap stop_target EXIT; SCENARIO=soak; SECONDS_FLAG=60; RATE_FLAG=20000; without --steps --java
+            ARGV+=(--seconds 60 --rate 20000 --java "$JDK25"); JAVA=$JDK25; scenario_soak)
         fi
         ;;
       *) echo "unknown step $step" >&2; return 2 ;;

@@ -55,10 +55,8 @@ public final class IdleLoad {
                   "# idle wait file " + (marker.exists() ? "found" : "NOT found (deadline)"));
             }
             if (!f.has("--no-latency")) {
-              pair.setUp(f.target, f.port, f.connectorPort);
-              System.out.println("# target " + f.target + ": path up");
               int rate = f.intOr("--rate", 2000);
-              pair.warmUp(f.intOr("--warmup-rate", 10_000), rate);
+              pair.start(f, f.intOr("--warmup-rate", 10_000), rate);
               LatencyLoad.measure(pair, f, rate, System.out);
             }
             idle.close(f.target, System.out);

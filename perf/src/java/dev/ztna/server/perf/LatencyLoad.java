@@ -41,10 +41,8 @@ public final class LatencyLoad {
                       "--warmup-rate"),
                   List.of());
           try (RelayPair pair = new RelayPair()) {
-            pair.setUp(f.target, f.port, f.connectorPort);
-            System.out.println("# target " + f.target + ": path up");
             int rate = f.intOr("--rate", 2000);
-            pair.warmUp(f.intOr("--warmup-rate", 10_000), rate);
+            pair.start(f, f.intOr("--warmup-rate", 10_000), rate);
             measure(pair, f, rate, System.out);
           }
         });

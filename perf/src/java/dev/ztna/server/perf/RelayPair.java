@@ -487,6 +487,13 @@ final class RelayPair implements AutoCloseable {
     return s[s.length / 2];
   }
 
+  /** Sets the pair up against the target of {@code f}, then runs {@link #warmUp}. */
+  void start(LoadFlags f, int oneWayRate, int rate) throws Exception {
+    setUp(f.target, f.port, f.connectorPort);
+    System.out.println("# target " + f.target + ": path up");
+    warmUp(oneWayRate, rate);
+  }
+
   /**
    * The warm-up every scenario runs on a new pair: 1 s one way at {@code oneWayRate}, then
    * ping-pong at {@code rate} alternating the two sizes (4 x 1 s each), so that the JIT has seen

@@ -30,10 +30,8 @@ public final class ThroughputLoad {
                   List.of("--runs", "--tput-seconds", "--tput-start", "--rate"),
                   List.of("--no-both-ways"));
           try (RelayPair pair = new RelayPair()) {
-            pair.setUp(f.target, f.port, f.connectorPort);
-            System.out.println("# target " + f.target + ": path up");
             int start = f.intOr("--tput-start", 10_000);
-            pair.warmUp(start, f.intOr("--rate", 2000));
+            pair.start(f, start, f.intOr("--rate", 2000));
             search(pair, f, start, System.out);
           }
         });

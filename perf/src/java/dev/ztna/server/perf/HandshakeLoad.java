@@ -1,7 +1,7 @@
 package dev.ztna.server.perf;
 
 import dev.ztna.server.certs.ServerCredentials;
-import dev.ztna.server.interop.QuicheProfile;
+import dev.ztna.server.testsupport.QuicheProfile;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 
 /**
- * Handshake rate: quiche clients (Netty QUIC codec, the same client settings as {@link RelayLoad}:
+ * Handshake rate: quiche clients (Netty QUIC codec, the same client settings as {@link RelayPair}:
  * ALPN ztna-v1, DATAGRAM on, any certificate trusted) that complete full handshakes against the
  * target, following a Retry when the server sends one, with C handshakes in flight at all times.
  * Each connection is closed (application error 0) as soon as it is established, and the slot starts
@@ -40,7 +40,7 @@ import org.HdrHistogram.Histogram;
  * <p>Sockets: one UDP socket (Netty datagram channel) per slot, reused for all of that slot's
  * handshakes. For the floor (a forwarder that remembers only the last client address) all slots
  * share ONE socket, and the server is a quiche server with Retry in this process (like {@link
- * RelayLoad}'s floor Connector) behind {@link FloorForwarder}; it runs on its own event-loop thread
+ * RelayPair}'s floor Connector) behind {@link FloorForwarder}; it runs on its own event-loop thread
  * but on the load process's core, so the floor's number includes the server's work on the load
  * core.
  *

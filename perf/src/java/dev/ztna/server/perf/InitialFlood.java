@@ -103,7 +103,7 @@ public final class InitialFlood {
     long retries = 0;
     long foreign = 0;
     long other = 0;
-    long rcvbuf0 = RelayLoad.rcvbufErrors();
+    long rcvbuf0 = RelayPair.rcvbufErrors();
     long t0 = System.nanoTime();
     long end = untilRetries > 0 ? t0 + (long) (maxSeconds * 1e9) : t0 + (long) (seconds * 1e9);
     long drainEnd = Long.MAX_VALUE;
@@ -177,7 +177,7 @@ public final class InitialFlood {
         other,
         foreign,
         k,
-        RelayLoad.rcvbufErrors() - rcvbuf0,
+        RelayPair.rcvbufErrors() - rcvbuf0,
         seed);
     for (DatagramChannel c : ch) {
       c.close();

@@ -1,7 +1,7 @@
 package dev.ztna.server.perf;
 
 import dev.ztna.server.certs.ServerCredentials;
-import dev.ztna.server.interop.QuicheProfile;
+import dev.ztna.server.testsupport.QuicheProfile;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;

@@ -31,7 +31,6 @@ import java.security.interfaces.RSAKey;
 import java.security.spec.ECGenParameterSpec;
 import java.security.spec.ECParameterSpec;
 import java.security.spec.MGF1ParameterSpec;
-import java.security.spec.PSSParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -344,25 +343,17 @@ public final class ServerCredentials {
   static Signature newSignature(int tlsSignatureScheme) throws GeneralSecurityException {
     switch (tlsSignatureScheme) {
       case RSA_PSS_RSAE_SHA256:
-        return pss("SHA-256", MGF1ParameterSpec.SHA256, 32);
+        return TlsSignatures.pss("SHA-256", MGF1ParameterSpec.SHA256, 32);
       case RSA_PSS_RSAE_SHA384:
-        return pss("SHA-384", MGF1ParameterSpec.SHA384, 48);
+        return TlsSignatures.pss("SHA-384", MGF1ParameterSpec.SHA384, 48);
       case RSA_PSS_RSAE_SHA512:
-        return pss("SHA-512", MGF1ParameterSpec.SHA512, 64);
+        return TlsSignatures.pss("SHA-512", MGF1ParameterSpec.SHA512, 64);
       case ECDSA_SECP256R1_SHA256:
         return Signature.getInstance("SHA256withECDSA");
       default:
         throw new IllegalArgumentException(
             String.format(Locale.ROOT, "unknown signature scheme 0x%04x", tlsSignatureScheme));
     }
-  }
-
-  private static Signature pss(String hash, MGF1ParameterSpec mgf, int saltLength)
-      throws GeneralSecurityException {
-    Signature s = Signature.getInstance("RSASSA-PSS");
-    s.setParameter(
-        new PSSParameterSpec(hash, "MGF1", mgf, saltLength, PSSParameterSpec.TRAILER_FIELD_BC));
-    return s;
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -110,7 +110,8 @@ public final class TlsSignatures {
     }
   }
 
-  private static Signature pss(String hash, MGF1ParameterSpec mgf, int saltLength)
+  /** An RSASSA-PSS verifier or signer with MGF1 over {@code hash} (RFC 8446 §4.2.3). */
+  static Signature pss(String hash, MGF1ParameterSpec mgf, int saltLength)
       throws GeneralSecurityException {
     Signature s = Signature.getInstance("RSASSA-PSS");
     s.setParameter(

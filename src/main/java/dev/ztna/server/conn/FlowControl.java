@@ -39,6 +39,12 @@ public final class FlowControl {
   private final PeerStreams uni;
   private long streamMaxDataUpdate = -1;
 
+  /** {@link #openStream}'s result for a stream already closed (not a {@link ConnErrors} code). */
+  private static final int CLOSED = Integer.MIN_VALUE;
+
+  /** The streams of the type {@link #openStream} last looked at (saves a second lookup). */
+  private PeerStreams current;
+
   /**
    * @param initialMaxData our initial_max_data transport parameter, also the connection window
    * @param initialMaxStreamDataBidiRemote our initial_max_stream_data_bidi_remote (client bidi
@@ -78,25 +84,16 @@ public final class FlowControl {
     if (streamId < 0 || streamId > MAX_VARINT || offset < 0 || length < 0) {
       return ConnErrors.FRAME_ENCODING_ERROR;
     }
-    if ((streamId & 1) != 0) {
-      return ConnErrors.STREAM_STATE_ERROR;
-    }
     long end = offset + length;
-    if (end > MAX_VARINT || end < 0) {
+    if ((streamId & 1) == 0 && (end > MAX_VARINT || end < 0)) {
       return ConnErrors.FLOW_CONTROL_ERROR; // RFC 9000 §19.8 allows this or FRAME_ENCODING_ERROR
     }
-    PeerStreams ps = (streamId & 2) == 0 ? bidi : uni;
-    long index = streamId >>> 2;
-    if (index >= ps.maxStreams) {
-      return ConnErrors.STREAM_LIMIT_ERROR;
-    }
-    if (ps.isClosed(index)) {
-      return ConnErrors.OK;
-    }
-    int slot = ps.slotOf(index);
+    int slot = openStream(streamId);
     if (slot < 0) {
-      return ConnErrors.STREAM_LIMIT_ERROR;
+      return slot == CLOSED ? ConnErrors.OK : slot;
     }
+    PeerStreams ps = current;
+    long index = streamId >>> 2;
     long finalSize = ps.finalSize[slot];
     long highest = ps.highest[slot];
     if (finalSize >= 0 && (end > finalSize || (fin && end != finalSize))) {
@@ -108,12 +105,8 @@ public final class FlowControl {
     if (end > ps.maxStreamData[slot]) {
       return ConnErrors.FLOW_CONTROL_ERROR;
     }
-    if (end > highest) {
-      received += end - highest;
-      ps.highest[slot] = end;
-      if (received > maxData) {
-        return ConnErrors.FLOW_CONTROL_ERROR;
-      }
+    if (end > highest && !consume(ps, slot, end)) {
+      return ConnErrors.FLOW_CONTROL_ERROR;
     }
     if (fin) {
       ps.close(index, slot);
@@ -141,21 +134,12 @@ public final class FlowControl {
     if (streamId < 0 || streamId > MAX_VARINT || finalSize < 0 || finalSize > MAX_VARINT) {
       return ConnErrors.FRAME_ENCODING_ERROR;
     }
-    if ((streamId & 1) != 0) {
-      return ConnErrors.STREAM_STATE_ERROR;
-    }
-    PeerStreams ps = (streamId & 2) == 0 ? bidi : uni;
-    long index = streamId >>> 2;
-    if (index >= ps.maxStreams) {
-      return ConnErrors.STREAM_LIMIT_ERROR;
-    }
-    if (ps.isClosed(index)) {
-      return ConnErrors.OK;
-    }
-    int slot = ps.slotOf(index);
+    int slot = openStream(streamId);
     if (slot < 0) {
-      return ConnErrors.STREAM_LIMIT_ERROR;
+      return slot == CLOSED ? ConnErrors.OK : slot;
     }
+    PeerStreams ps = current;
+    long index = streamId >>> 2;
     long known = ps.finalSize[slot];
     long highest = ps.highest[slot];
     if ((known >= 0 && known != finalSize) || highest > finalSize) {
@@ -164,13 +148,44 @@ public final class FlowControl {
     if (finalSize > ps.maxStreamData[slot]) {
       return ConnErrors.FLOW_CONTROL_ERROR;
     }
-    received += finalSize - highest;
-    ps.highest[slot] = finalSize;
-    if (received > maxData) {
+    if (!consume(ps, slot, finalSize)) {
       return ConnErrors.FLOW_CONTROL_ERROR;
     }
     ps.close(index, slot);
     return ConnErrors.OK;
+  }
+
+  /**
+   * The slot of the client stream a STREAM or RESET_STREAM frame names (created on first sight),
+   * with {@link #current} set to its type's streams; {@link #CLOSED} for a stream already closed
+   * (the frame is ignored); or the error: STREAM_STATE_ERROR for a server-initiated stream,
+   * STREAM_LIMIT_ERROR at or above MAX_STREAMS (RFC 9000 §4.6).
+   */
+  private int openStream(long streamId) {
+    if ((streamId & 1) != 0) {
+      return ConnErrors.STREAM_STATE_ERROR;
+    }
+    PeerStreams ps = (streamId & 2) == 0 ? bidi : uni;
+    current = ps;
+    long index = streamId >>> 2;
+    if (index >= ps.maxStreams) {
+      return ConnErrors.STREAM_LIMIT_ERROR;
+    }
+    if (ps.isClosed(index)) {
+      return CLOSED;
+    }
+    int slot = ps.slotOf(index);
+    return slot < 0 ? ConnErrors.STREAM_LIMIT_ERROR : slot;
+  }
+
+  /**
+   * Raises the stream's highest received offset to {@code end} (above its current one) and counts
+   * the new bytes against the connection; false when they exceed MAX_DATA (RFC 9000 §4.1).
+   */
+  private boolean consume(PeerStreams ps, int slot, long end) {
+    received += end - ps.highest[slot];
+    ps.highest[slot] = end;
+    return received <= maxData;
   }
 
   /**

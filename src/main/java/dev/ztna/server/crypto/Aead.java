@@ -29,6 +29,32 @@ interface Aead {
   /** A short name of the implementation, for logs and reports. */
   String name();
 
+  /**
+   * The bounds every {@link #seal} checks before touching anything: a nonce of at least 12 bytes,
+   * the AAD inside {@code aad}, and the plaintext plus the 16-byte tag inside {@code buf}.
+   */
+  static boolean sealArgsValid(
+      byte[] nonce, byte[] aad, int aadOff, int aadLen, byte[] buf, int off, int len) {
+    return nonce != null
+        && nonce.length >= NONCE_LENGTH
+        && inBounds(aad, aadOff, aadLen)
+        && inBounds(buf, off, len)
+        && off + len <= buf.length - TAG_LENGTH;
+  }
+
+  /**
+   * The plaintext length {@code ctLen - 16} of an {@link #open} whose arguments are in bounds (as
+   * for {@link #sealArgsValid} with the plaintext length), or -1.
+   */
+  static int openLength(
+      byte[] nonce, byte[] aad, int aadOff, int aadLen, byte[] buf, int off, int ctLen) {
+    if (ctLen < TAG_LENGTH) {
+      return -1;
+    }
+    int len = ctLen - TAG_LENGTH;
+    return sealArgsValid(nonce, aad, aadOff, aadLen, buf, off, len) ? len : -1;
+  }
+
   /** True when {@code off >= 0, len >= 0} and {@code arr[off, off+len)} lies inside {@code arr}. */
   static boolean inBounds(byte[] arr, int off, int len) {
     return arr != null && off >= 0 && len >= 0 && off <= arr.length - len;

@@ -47,7 +47,7 @@ final class ChaCha20Poly1305 implements Aead {
 
   @Override
   public int seal(byte[] nonce, byte[] aad, int aadOff, int aadLen, byte[] buf, int off, int len) {
-    if (!checkArgs(nonce, aad, aadOff, aadLen, buf, off, len)) {
+    if (!Aead.sealArgsValid(nonce, aad, aadOff, aadLen, buf, off, len)) {
       return -1;
     }
     int n0 = (int) LE_INT.get(nonce, 0);
@@ -63,11 +63,8 @@ final class ChaCha20Poly1305 implements Aead {
   @Override
   public int open(
       byte[] nonce, byte[] aad, int aadOff, int aadLen, byte[] buf, int off, int ctLen) {
-    if (ctLen < TAG_LENGTH) {
-      return -1;
-    }
-    int len = ctLen - TAG_LENGTH;
-    if (!checkArgs(nonce, aad, aadOff, aadLen, buf, off, len)) {
+    int len = Aead.openLength(nonce, aad, aadOff, aadLen, buf, off, ctLen);
+    if (len < 0) {
       return -1;
     }
     int n0 = (int) LE_INT.get(nonce, 0);
@@ -81,15 +78,6 @@ final class ChaCha20Poly1305 implements Aead {
     }
     xorKeystream(n0, n1, n2, buf, off, len);
     return len;
-  }
-
-  private static boolean checkArgs(
-      byte[] nonce, byte[] aad, int aadOff, int aadLen, byte[] buf, int off, int len) {
-    return nonce != null
-        && nonce.length >= NONCE_LENGTH
-        && Aead.inBounds(aad, aadOff, aadLen)
-        && Aead.inBounds(buf, off, len)
-        && off + len <= buf.length - TAG_LENGTH;
   }
 
   /** XOR with the ChaCha20 keystream starting at block counter 1 (RFC 8439 §2.8). */

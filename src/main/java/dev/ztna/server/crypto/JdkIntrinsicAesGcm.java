@@ -168,7 +168,7 @@ final class JdkIntrinsicAesGcm implements Aead {
 
   @Override
   public int seal(byte[] nonce, byte[] aad, int aadOff, int aadLen, byte[] buf, int off, int len) {
-    if (!checkArgs(nonce, aad, aadOff, aadLen, buf, off, len)) {
+    if (!Aead.sealArgsValid(nonce, aad, aadOff, aadLen, buf, off, len)) {
       return -1;
     }
     startPacket(nonce);
@@ -183,11 +183,8 @@ final class JdkIntrinsicAesGcm implements Aead {
   @Override
   public int open(
       byte[] nonce, byte[] aad, int aadOff, int aadLen, byte[] buf, int off, int ctLen) {
-    if (ctLen < TAG_LENGTH) {
-      return -1;
-    }
-    int len = ctLen - TAG_LENGTH;
-    if (!checkArgs(nonce, aad, aadOff, aadLen, buf, off, len)) {
+    int len = Aead.openLength(nonce, aad, aadOff, aadLen, buf, off, ctLen);
+    if (len < 0) {
       return -1;
     }
     startPacket(nonce);
@@ -200,15 +197,6 @@ final class JdkIntrinsicAesGcm implements Aead {
       ctrContinue(buf, off, len, buf, off);
     }
     return len;
-  }
-
-  private static boolean checkArgs(
-      byte[] nonce, byte[] aad, int aadOff, int aadLen, byte[] buf, int off, int len) {
-    return nonce != null
-        && nonce.length >= NONCE_LENGTH
-        && Aead.inBounds(aad, aadOff, aadLen)
-        && Aead.inBounds(buf, off, len)
-        && off + len <= buf.length - TAG_LENGTH;
   }
 
   /** Sets the counter to J0 = nonce || 1, computes E(K, J0); leaves the counter at J0+1. */

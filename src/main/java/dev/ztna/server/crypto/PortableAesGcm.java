@@ -93,7 +93,7 @@ final class PortableAesGcm implements Aead {
 
   @Override
   public int seal(byte[] nonce, byte[] aad, int aadOff, int aadLen, byte[] buf, int off, int len) {
-    if (!checkArgs(nonce, aad, aadOff, aadLen, buf, off, len)) {
+    if (!Aead.sealArgsValid(nonce, aad, aadOff, aadLen, buf, off, len)) {
       return -1;
     }
     encryptJ0(nonce);
@@ -106,11 +106,8 @@ final class PortableAesGcm implements Aead {
   @Override
   public int open(
       byte[] nonce, byte[] aad, int aadOff, int aadLen, byte[] buf, int off, int ctLen) {
-    if (ctLen < TAG_LENGTH) {
-      return -1;
-    }
-    int len = ctLen - TAG_LENGTH;
-    if (!checkArgs(nonce, aad, aadOff, aadLen, buf, off, len)) {
+    int len = Aead.openLength(nonce, aad, aadOff, aadLen, buf, off, ctLen);
+    if (len < 0) {
       return -1;
     }
     encryptJ0(nonce);
@@ -121,15 +118,6 @@ final class PortableAesGcm implements Aead {
     }
     ctr(nonce, buf, off, len);
     return len;
-  }
-
-  private static boolean checkArgs(
-      byte[] nonce, byte[] aad, int aadOff, int aadLen, byte[] buf, int off, int len) {
-    return nonce != null
-        && nonce.length >= NONCE_LENGTH
-        && Aead.inBounds(aad, aadOff, aadLen)
-        && Aead.inBounds(buf, off, len)
-        && off + len <= buf.length - TAG_LENGTH;
   }
 
   private void encryptJ0(byte[] nonce) {

@@ -5,6 +5,7 @@ import dev.ztna.server.crypto.InitialSecrets;
 import dev.ztna.server.crypto.PacketProtection;
 import dev.ztna.server.wire.FrameType;
 import dev.ztna.server.wire.FrameWriter;
+import dev.ztna.server.wire.PacketHeaderFlyweight;
 import dev.ztna.server.wire.PacketHeaderWriter;
 import dev.ztna.server.wire.TransportError;
 import java.nio.charset.StandardCharsets;
@@ -84,7 +85,7 @@ final class ConnectionRefusal {
         PacketHeaderWriter.writeInitial(
             txView,
             0,
-            ServerAgent.QUIC_V1,
+            PacketHeaderFlyweight.VERSION_1,
             rxView,
             scidOff,
             scidLen,

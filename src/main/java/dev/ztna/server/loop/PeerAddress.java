@@ -1,5 +1,6 @@
 package dev.ztna.server.loop;
 
+import dev.ztna.server.wire.InetBytes;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -27,22 +28,7 @@ public final class PeerAddress {
     port = address.getPort();
     InetAddress inet = address.getAddress();
     byte[] raw = inet == null ? new byte[4] : inet.getAddress();
-    if (raw.length == 16 && isIpv4Mapped(raw)) {
-      System.arraycopy(raw, 12, ip, 0, 4);
-      ipLength = 4;
-    } else {
-      System.arraycopy(raw, 0, ip, 0, raw.length);
-      ipLength = raw.length;
-    }
-  }
-
-  private static boolean isIpv4Mapped(byte[] raw) {
-    for (int i = 0; i < 10; i++) {
-      if (raw[i] != 0) {
-        return false;
-      }
-    }
-    return raw[10] == (byte) 0xff && raw[11] == (byte) 0xff;
+    ipLength = InetBytes.copyUnmapped(raw, ip);
   }
 
   /** The address bytes (first {@link #ipLength()} are valid). Do not modify. */

@@ -1,5 +1,7 @@
 package dev.ztna.server.loop;
 
+import static dev.ztna.server.wire.PacketHeaderFlyweight.MIN_INITIAL_DATAGRAM;
+
 import dev.ztna.server.conn.ConnectionConfig;
 import dev.ztna.server.conn.ConnectionIdGenerator;
 import dev.ztna.server.conn.ConnectionListener;
@@ -51,12 +53,6 @@ public final class ServerAgent
    * Datagrams read from one endpoint per duty cycle before moving on (fairness between sockets).
    */
   public static final int RECEIVE_BATCH = 64;
-
-  /** QUIC v1 (RFC 9000). */
-  public static final int QUIC_V1 = 0x00000001;
-
-  /** RFC 9000 §14.1: the smallest datagram that may carry a client's Initial. */
-  public static final int MIN_INITIAL_DATAGRAM = 1200;
 
   /** RFC 9000 §7.2: a client's first Initial uses a DCID of at least 8 bytes. */
   public static final int MIN_CLIENT_ODCID = 8;

@@ -20,7 +20,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 final class StatelessResponses {
   /** Versions offered in Version Negotiation: v1 plus a reserved one (RFC 9000 §6.3, §15). */
-  private final int[] supportedVersions = {ServerAgent.QUIC_V1, 0x1a2a3a4a};
+  private final int[] supportedVersions = {PacketHeaderFlyweight.VERSION_1, 0x1a2a3a4a};
 
   private final ServerCounters counters;
   private final ConnectionIdGenerator cids;
@@ -74,7 +74,7 @@ final class StatelessResponses {
   /** Version Negotiation for a long header of another version, in a datagram of {@code len}. */
   int versionNegotiation(int len) {
     // RFC 9000 §6.1 / §14.1: never answer a datagram that could not have carried a full Initial.
-    if (len < ServerAgent.MIN_INITIAL_DATAGRAM) {
+    if (len < PacketHeaderFlyweight.MIN_INITIAL_DATAGRAM) {
       counters.increment(Counter.DROP_UNKNOWN_VERSION_TOO_SMALL);
       return 0;
     }
@@ -117,7 +117,7 @@ final class StatelessResponses {
             txView,
             0,
             nextRandomInt(),
-            ServerAgent.QUIC_V1,
+            PacketHeaderFlyweight.VERSION_1,
             rxView,
             header.scidOffset(),
             header.scidLength(),

@@ -133,9 +133,16 @@ public final class Policy {
     return null;
   }
 
-  /** FNV-1a over the bytes, then a murmur3 finalizer. */
-  static long hash(DirectBuffer buffer, int offset, int length) {
-    long h = 0xcbf29ce484222325L ^ length;
+  private static long hash(DirectBuffer buffer, int offset, int length) {
+    return serviceIdHash(0xcbf29ce484222325L, buffer, offset, length);
+  }
+
+  /**
+   * The 64-bit hash of service id bytes that the policy's and the relay registry's tables use:
+   * FNV-1a steps from {@code seed} (the registry seeds it at random), then a murmur3 finalizer.
+   */
+  public static long serviceIdHash(long seed, DirectBuffer buffer, int offset, int length) {
+    long h = seed ^ length;
     for (int i = 0; i < length; i++) {
       h = (h ^ (buffer.getByte(offset + i) & 0xff)) * 0x100000001b3L;
     }

@@ -1,5 +1,6 @@
 package dev.ztna.server.relay;
 
+import dev.ztna.server.wire.InetBytes;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -75,26 +76,13 @@ public final class ObservedAddress {
     if (raw.length == 4) {
       return putIpv4(out, offset, raw, 0, port);
     }
-    if (isIpv4Mapped(raw)) {
+    if (InetBytes.isIpv4Mapped(raw)) {
       return putIpv4(out, offset, raw, 12, port);
     }
     out.putByte(offset, (byte) TYPE_IPV6);
     out.putBytes(offset + 1, raw, 0, 16);
     putPort(out, offset + 17, port);
     return IPV6_LENGTH;
-  }
-
-  /** True for {@code ::ffff:a.b.c.d} (RFC 4291 §2.5.5.2). */
-  static boolean isIpv4Mapped(byte[] raw) {
-    if (raw.length != 16) {
-      return false;
-    }
-    for (int i = 0; i < 10; i++) {
-      if (raw[i] != 0) {
-        return false;
-      }
-    }
-    return raw[10] == (byte) 0xff && raw[11] == (byte) 0xff;
   }
 
   private static int putIpv4(MutableDirectBuffer out, int offset, byte[] raw, int from, int port) {

@@ -453,16 +453,7 @@ public final class Registry {
 
   /** A seeded 64-bit hash of the id bytes (FNV-1a steps, then a murmur3 finalizer). */
   private long hash(DirectBuffer buffer, int offset, int length) {
-    long h = seed ^ length;
-    for (int i = 0; i < length; i++) {
-      h = (h ^ (buffer.getByte(offset + i) & 0xff)) * 0x100000001b3L;
-    }
-    h ^= h >>> 33;
-    h *= 0xff51afd7ed558ccdL;
-    h ^= h >>> 33;
-    h *= 0xc4ceb9fe1a85ec53L;
-    h ^= h >>> 33;
-    return h & hashMask;
+    return Policy.serviceIdHash(seed, buffer, offset, length) & hashMask;
   }
 
   /** The id as text for logs: decoded once, control and format characters escaped. */

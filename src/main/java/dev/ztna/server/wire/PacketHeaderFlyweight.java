@@ -43,6 +43,9 @@ public final class PacketHeaderFlyweight {
   /** QUIC version 1 (RFC 9000). */
   public static final int VERSION_1 = 0x00000001;
 
+  /** RFC 9000 §14.1: the smallest UDP payload that may carry a client's Initial. */
+  public static final int MIN_INITIAL_DATAGRAM = 1200;
+
   /** Maximum connection ID length in QUIC version 1. */
   public static final int MAX_CID_LENGTH = 20;
 

@@ -59,20 +59,18 @@ public final class PacketHeaderWriter {
     if (pnLen < 1 || pnLen > 4) {
       throw new IllegalArgumentException("packet number length must be 1..4");
     }
-    int pos = off;
-    out.putByte(pos++, (byte) (0xC0 | (packetType << 4) | (pnLen - 1)));
-    out.putInt(pos, version, BE);
-    pos += 4;
-    out.putByte(pos++, (byte) dcidLen);
-    if (dcidLen > 0) {
-      out.putBytes(pos, dcid, dcidOff, dcidLen);
-      pos += dcidLen;
-    }
-    out.putByte(pos++, (byte) scidLen);
-    if (scidLen > 0) {
-      out.putBytes(pos, scid, scidOff, scidLen);
-      pos += scidLen;
-    }
+    int pos =
+        writeLongPrefix(
+            out,
+            off,
+            0xC0 | (packetType << 4) | (pnLen - 1),
+            version,
+            dcid,
+            dcidOff,
+            dcidLen,
+            scid,
+            scidOff,
+            scidLen);
     if (packetType == PacketHeaderFlyweight.TYPE_INITIAL) {
       pos += VarInt.put(out, pos, tokenLen);
       if (tokenLen > 0) {
@@ -196,6 +194,40 @@ public final class PacketHeaderWriter {
       pos += dcidLen;
     }
     PacketNumber.write(out, pos, pn, pnLen);
+    return pos;
+  }
+
+  /**
+   * The start every long header shares (RFC 9000 §17.2): the first byte, the version, DCID length
+   * and DCID, SCID length and SCID. The caller checks the lengths (Version Negotiation allows 255).
+   *
+   * @return the offset after the SCID
+   */
+  static int writeLongPrefix(
+      MutableDirectBuffer out,
+      int off,
+      int firstByte,
+      int version,
+      DirectBuffer dcid,
+      int dcidOff,
+      int dcidLen,
+      DirectBuffer scid,
+      int scidOff,
+      int scidLen) {
+    int pos = off;
+    out.putByte(pos++, (byte) firstByte);
+    out.putInt(pos, version, BE);
+    pos += 4;
+    out.putByte(pos++, (byte) dcidLen);
+    if (dcidLen > 0) {
+      out.putBytes(pos, dcid, dcidOff, dcidLen);
+      pos += dcidLen;
+    }
+    out.putByte(pos++, (byte) scidLen);
+    if (scidLen > 0) {
+      out.putBytes(pos, scid, scidOff, scidLen);
+      pos += scidLen;
+    }
     return pos;
   }
 

@@ -1,6 +1,5 @@
 package dev.ztna.server.wire;
 
-import java.nio.ByteOrder;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
@@ -8,8 +7,6 @@ import org.agrona.MutableDirectBuffer;
 public final class RetryPacket {
   /** Length of the Retry Integrity Tag appended after the token. */
   public static final int INTEGRITY_TAG_LENGTH = PacketHeaderFlyweight.RETRY_INTEGRITY_TAG_LENGTH;
-
-  private static final ByteOrder BE = ByteOrder.BIG_ENDIAN;
 
   private RetryPacket() {}
 
@@ -43,20 +40,18 @@ public final class RetryPacket {
         || tokenLen < 0) {
       throw new IllegalArgumentException("bad Retry field length");
     }
-    int pos = off;
-    out.putByte(pos++, (byte) (0xf0 | (unusedBits & 0x0f)));
-    out.putInt(pos, version, BE);
-    pos += 4;
-    out.putByte(pos++, (byte) dcidLen);
-    if (dcidLen > 0) {
-      out.putBytes(pos, dcidSrc, dcidOff, dcidLen);
-      pos += dcidLen;
-    }
-    out.putByte(pos++, (byte) scidLen);
-    if (scidLen > 0) {
-      out.putBytes(pos, scidSrc, scidOff, scidLen);
-      pos += scidLen;
-    }
+    int pos =
+        PacketHeaderWriter.writeLongPrefix(
+            out,
+            off,
+            0xf0 | (unusedBits & 0x0f),
+            version,
+            dcidSrc,
+            dcidOff,
+            dcidLen,
+            scidSrc,
+            scidOff,
+            scidLen);
     if (tokenLen > 0) {
       out.putBytes(pos, tokenSrc, tokenOff, tokenLen);
       pos += tokenLen;

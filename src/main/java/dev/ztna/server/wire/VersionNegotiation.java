@@ -36,20 +36,18 @@ public final class VersionNegotiation {
     if (versionCount < 1 || versionCount > versions.length) {
       throw new IllegalArgumentException("bad version count");
     }
-    int pos = off;
-    out.putByte(pos++, (byte) (0x80 | (unusedBits & 0x7f)));
-    out.putInt(pos, 0, BE);
-    pos += 4;
-    out.putByte(pos++, (byte) dcidLen);
-    if (dcidLen > 0) {
-      out.putBytes(pos, dcidSrc, dcidOff, dcidLen);
-      pos += dcidLen;
-    }
-    out.putByte(pos++, (byte) scidLen);
-    if (scidLen > 0) {
-      out.putBytes(pos, scidSrc, scidOff, scidLen);
-      pos += scidLen;
-    }
+    int pos =
+        PacketHeaderWriter.writeLongPrefix(
+            out,
+            off,
+            0x80 | (unusedBits & 0x7f),
+            0,
+            dcidSrc,
+            dcidOff,
+            dcidLen,
+            scidSrc,
+            scidOff,
+            scidLen);
     for (int i = 0; i < versionCount; i++) {
       out.putInt(pos, versions[i], BE);
       pos += 4;

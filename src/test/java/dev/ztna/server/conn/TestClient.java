@@ -4,6 +4,7 @@ import dev.ztna.server.crypto.CipherSuite;
 import dev.ztna.server.crypto.InitialKeys;
 import dev.ztna.server.crypto.InitialSecrets;
 import dev.ztna.server.crypto.PacketProtection;
+import dev.ztna.server.tls.Agent15ClientStatus;
 import dev.ztna.server.wire.FrameReader;
 import dev.ztna.server.wire.FrameType;
 import dev.ztna.server.wire.FrameWriter;
@@ -28,7 +29,6 @@ import tech.kwik.agent15.engine.ClientMessageSender;
 import tech.kwik.agent15.engine.TlsClientEngine;
 import tech.kwik.agent15.engine.TlsClientEngineFactory;
 import tech.kwik.agent15.engine.TlsMessageParser;
-import tech.kwik.agent15.engine.TlsStatusEventHandler;
 import tech.kwik.agent15.extension.ApplicationLayerProtocolNegotiationExtension;
 import tech.kwik.agent15.extension.Extension;
 import tech.kwik.agent15.extension.UnknownExtension;
@@ -55,7 +55,7 @@ final class TestClient {
 
   private final TlsClientEngine engine;
   private final TlsMessageParser parser = new TlsMessageParser();
-  private final ClientStatus status = new ClientStatus();
+  private final Agent15ClientStatus status = new Agent15ClientStatus();
   private CipherSuite suite;
   private final PacketProtection[] txKeys = new PacketProtection[3];
   private final PacketProtection[] rxKeys = new PacketProtection[3];
@@ -199,7 +199,7 @@ final class TestClient {
   }
 
   boolean isHandshakeComplete() {
-    return status.finished;
+    return status.isFinished();
   }
 
   boolean hasAppKeys() {
@@ -236,7 +236,7 @@ final class TestClient {
       }
     }
     if (txKeys[APP] != null
-        && (status.finished)
+        && (status.isFinished())
         && (!pendingApp.isEmpty() || pingPending || received[APP].ackWanted(Long.MAX_VALUE))) {
       while (true) {
         byte[] d = new byte[1500];
@@ -610,15 +610,15 @@ final class TestClient {
   int outOfOrderCrypto;
 
   private void afterTls() {
-    if (status.handshakeSecretsKnown && txKeys[HANDSHAKE] == null && !status.finished) {
+    if (status.hasHandshakeSecrets() && txKeys[HANDSHAKE] == null && !status.isFinished()) {
       suite = CipherSuite.fromCode(engine.getSelectedCipher().value);
       txKeys[HANDSHAKE] = PacketProtection.create(suite, engine.getClientHandshakeTrafficSecret());
       rxKeys[HANDSHAKE] = PacketProtection.create(suite, engine.getServerHandshakeTrafficSecret());
     }
-    if (status.finished && txKeys[APP] == null) {
+    if (status.isFinished() && txKeys[APP] == null) {
       txKeys[APP] = PacketProtection.create(suite, engine.getClientApplicationTrafficSecret());
       rxKeys[APP] = PacketProtection.create(suite, engine.getServerApplicationTrafficSecret());
-      for (Extension e : status.serverExtensions) {
+      for (Extension e : status.serverExtensions()) {
         if (e instanceof UnknownExtension && ((UnknownExtension) e).getType() == 0x39) {
           byte[] whole = ((UnknownExtension) e).getData();
           byte[] body = Arrays.copyOfRange(whole, 4, whole.length);
@@ -697,38 +697,6 @@ final class TestClient {
     cryptoPendingOffsets[level].add(cryptoSent[level]);
     cryptoSent[level] += bytes.length;
     cryptoOut[level].write(bytes, 0, bytes.length);
-  }
-
-  static final class ClientStatus implements TlsStatusEventHandler {
-    boolean handshakeSecretsKnown;
-    boolean finished;
-    final List<Extension> serverExtensions = new ArrayList<>();
-
-    @Override
-    public void earlySecretsKnown() {}
-
-    @Override
-    public void handshakeSecretsKnown() {
-      handshakeSecretsKnown = true;
-    }
-
-    @Override
-    public void handshakeFinished() {
-      finished = true;
-    }
-
-    @Override
-    public void newSessionTicketReceived(tech.kwik.agent15.NewSessionTicket ticket) {}
-
-    @Override
-    public void extensionsReceived(List<Extension> extensions) {
-      serverExtensions.addAll(extensions);
-    }
-
-    @Override
-    public boolean isEarlyDataAccepted() {
-      return false;
-    }
   }
 
   static final class QuicTpExtension extends Extension {

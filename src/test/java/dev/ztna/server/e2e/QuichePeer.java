@@ -1,47 +1,36 @@
 package dev.ztna.server.e2e;
 
 import dev.ztna.server.interop.QuicheClient;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import dev.ztna.server.interop.QuicheConnection;
 import io.netty.handler.codec.quic.QuicChannel;
-import io.netty.handler.codec.quic.QuicConnectionCloseEvent;
-import io.netty.handler.codec.quic.QuicDatagramExtensionEvent;
 import io.netty.handler.codec.quic.QuicSslContext;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A quiche (Netty QUIC) connection that records DATAGRAMs and the peer's CONNECTION_CLOSE (Netty
- * fires {@link QuicConnectionCloseEvent} when the server closes). Either owns its {@link
- * QuicheClient} (one UDP socket + event loop) or shares one.
+ * A quiche (Netty QUIC) connection that records DATAGRAMs and the peer's CONNECTION_CLOSE (a {@link
+ * QuicheConnection}, whose collector does both), named for the test's messages. Either owns its
+ * {@link QuicheClient} (one UDP socket + event loop) or shares one.
  */
-final class QuichePeer extends ChannelInboundHandlerAdapter implements Peer {
+final class QuichePeer implements Peer {
   private final String name;
   private final QuicheClient client;
   private final boolean ownsClient;
+  private final QuicheConnection conn;
   private final Future<QuicChannel> future;
-  private final BlockingQueue<byte[]> datagrams = new LinkedBlockingQueue<>();
-  private volatile int maxLength = -1;
-  private volatile long closeError = -1;
-  private volatile boolean inactive;
 
   private QuichePeer(
       String name, QuicheClient client, boolean ownsClient, InetSocketAddress server) {
     this.name = name;
     this.client = client;
     this.ownsClient = ownsClient;
-    this.future = client.connect(server, this);
+    this.conn = client.open(server);
+    this.future = conn.future();
   }
 
   /** A connection on its own client (own UDP port), handshake started, not awaited. */
@@ -113,17 +102,17 @@ final class QuichePeer extends ChannelInboundHandlerAdapter implements Peer {
 
   @Override
   public void send(byte[] payload) {
-    ChannelFuture unused = channel().writeAndFlush(Unpooled.wrappedBuffer(payload));
+    conn.sendDatagram(payload);
   }
 
   @Override
   public BlockingQueue<byte[]> datagrams() {
-    return datagrams;
+    return conn.datagrams();
   }
 
   @Override
   public int maxDatagram() {
-    return maxLength;
+    return conn.maxDatagramLength();
   }
 
   @Override
@@ -133,12 +122,12 @@ final class QuichePeer extends ChannelInboundHandlerAdapter implements Peer {
 
   @Override
   public long closeError() {
-    return closeError;
+    return conn.closeError();
   }
 
   @Override
   public boolean isClosed() {
-    return inactive;
+    return conn.isClosed();
   }
 
   @Override
@@ -147,38 +136,8 @@ final class QuichePeer extends ChannelInboundHandlerAdapter implements Peer {
   }
 
   @Override
-  public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    try {
-      if (msg instanceof ByteBuf) {
-        datagrams.add(ByteBufUtil.getBytes((ByteBuf) msg));
-      }
-    } finally {
-      ReferenceCountUtil.release(msg);
-    }
-  }
-
-  @Override
-  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-    if (evt instanceof QuicDatagramExtensionEvent) {
-      maxLength = ((QuicDatagramExtensionEvent) evt).maxLength();
-    } else if (evt instanceof QuicConnectionCloseEvent) {
-      QuicConnectionCloseEvent close = (QuicConnectionCloseEvent) evt;
-      closeError = close.isApplicationClose() ? close.error() : -2L - close.error();
-    }
-    super.userEventTriggered(ctx, evt);
-  }
-
-  @Override
-  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-    inactive = true;
-    super.channelInactive(ctx);
-  }
-
-  @Override
   public void close() {
-    if (future.isSuccess()) {
-      future.getNow().close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-    }
+    conn.close();
     if (ownsClient) {
       client.close();
     }

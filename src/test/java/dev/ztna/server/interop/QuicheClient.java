@@ -1,5 +1,6 @@
 package dev.ztna.server.interop;
 
+import dev.ztna.server.testsupport.QuicheProfile;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -73,7 +74,7 @@ public final class QuicheClient implements AutoCloseable {
    * QuicheConnection#await}.
    */
   public QuicheConnection open(InetSocketAddress server) {
-    QuicheConnection.DatagramCollector collector = new QuicheConnection.DatagramCollector();
+    DatagramCollector collector = new DatagramCollector();
     return new QuicheConnection(connect(server, collector), collector);
   }
 

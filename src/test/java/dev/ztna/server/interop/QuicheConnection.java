@@ -1,19 +1,12 @@
 package dev.ztna.server.interop;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.quic.QuicChannel;
-import io.netty.handler.codec.quic.QuicDatagramExtensionEvent;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -61,7 +54,7 @@ public final class QuicheConnection implements AutoCloseable {
 
   /** DATAGRAM frame payloads received from the server, in arrival order. */
   public BlockingQueue<byte[]> datagrams() {
-    return collector.datagrams;
+    return collector.datagrams();
   }
 
   /**
@@ -74,12 +67,20 @@ public final class QuicheConnection implements AutoCloseable {
 
   /** The usable DATAGRAM size quiche announced, or -1 before the extension event. */
   public int maxDatagramLength() {
-    return collector.maxDatagramLength;
+    return collector.maxDatagramLength();
+  }
+
+  /**
+   * The server's close: its application error code, {@code -2 - code} for a transport error, or -1
+   * while none was received.
+   */
+  public long closeError() {
+    return collector.closeError();
   }
 
   /** True once the QUIC channel went inactive (closed by either side or idle timeout). */
   public boolean isClosed() {
-    return collector.inactive;
+    return collector.isInactive();
   }
 
   /**
@@ -91,38 +92,6 @@ public final class QuicheConnection implements AutoCloseable {
   public void close() {
     if (future.isSuccess()) {
       future.getNow().close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-    }
-  }
-
-  /** The QuicChannel's handler: collects DATAGRAM payloads and the datagram-extension event. */
-  static final class DatagramCollector extends ChannelInboundHandlerAdapter {
-    final BlockingQueue<byte[]> datagrams = new LinkedBlockingQueue<>();
-    volatile int maxDatagramLength = -1;
-    volatile boolean inactive;
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      try {
-        if (msg instanceof ByteBuf) {
-          datagrams.add(ByteBufUtil.getBytes((ByteBuf) msg));
-        }
-      } finally {
-        ReferenceCountUtil.release(msg);
-      }
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-      if (evt instanceof QuicDatagramExtensionEvent) {
-        maxDatagramLength = ((QuicDatagramExtensionEvent) evt).maxLength();
-      }
-      super.userEventTriggered(ctx, evt);
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-      inactive = true;
-      super.channelInactive(ctx);
     }
   }
 }

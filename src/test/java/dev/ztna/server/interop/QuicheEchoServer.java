@@ -1,6 +1,7 @@
 package dev.ztna.server.interop;
 
 import dev.ztna.server.certs.ServerCredentials;
+import dev.ztna.server.testsupport.QuicheProfile;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;

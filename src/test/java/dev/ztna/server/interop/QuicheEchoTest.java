@@ -8,16 +8,11 @@ import dev.ztna.server.certs.TestCredentials;
 import dev.ztna.server.loop.EchoApplication;
 import dev.ztna.server.loop.ServerConfig;
 import dev.ztna.server.loop.ZtnaServer;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.quic.QuicChannel;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -26,20 +21,7 @@ import org.junit.jupiter.api.Test;
  * echo app.
  */
 class QuicheEchoTest {
-  static final class Collector extends ChannelInboundHandlerAdapter {
-    final BlockingQueue<byte[]> received = new LinkedBlockingQueue<>();
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      if (msg instanceof ByteBuf) {
-        ByteBuf buf = (ByteBuf) msg;
-        received.add(ByteBufUtil.getBytes(buf));
-        buf.release();
-      } else {
-        ctx.fireChannelRead(msg);
-      }
-    }
-  }
+  private static final Duration E2E_DEADLINE = Duration.ofSeconds(30);
 
   private static void roundTrip(ServerConfig.RetryMode retry) throws Exception {
     ServerConfig config =
@@ -51,9 +33,8 @@ class QuicheEchoTest {
     EchoApplication echo = new EchoApplication();
     try (ZtnaServer server = ZtnaServer.start(config, TestCredentials.rsa(), echo);
         QuicheClient client = new QuicheClient(30_000)) {
-      Collector collector = new Collector();
-      QuicChannel channel =
-          client.connect(server.localAddresses().get(0), collector).get(30, TimeUnit.SECONDS);
+      QuicheConnection conn = client.handshake(server.localAddresses().get(0), E2E_DEADLINE);
+      QuicChannel channel = conn.channel();
       assertTrue(channel.isActive());
       for (int size : new int[] {1, 20, 100, 500, 1000, 1200}) {
         byte[] payload = new byte[size];
@@ -61,7 +42,7 @@ class QuicheEchoTest {
           payload[i] = (byte) (i * 31 + size);
         }
         channel.writeAndFlush(Unpooled.wrappedBuffer(payload)).sync();
-        byte[] back = collector.received.poll(30, TimeUnit.SECONDS);
+        byte[] back = conn.datagrams().poll(30, TimeUnit.SECONDS);
         assertNotNull(back, "echo of " + size + " bytes");
         assertArrayEquals(payload, back);
       }

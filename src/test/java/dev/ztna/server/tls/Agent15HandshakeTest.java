@@ -29,7 +29,6 @@ import tech.kwik.agent15.engine.ClientMessageSender;
 import tech.kwik.agent15.engine.TlsClientEngine;
 import tech.kwik.agent15.engine.TlsClientEngineFactory;
 import tech.kwik.agent15.engine.TlsMessageParser;
-import tech.kwik.agent15.engine.TlsStatusEventHandler;
 import tech.kwik.agent15.extension.ApplicationLayerProtocolNegotiationExtension;
 import tech.kwik.agent15.extension.Extension;
 import tech.kwik.agent15.extension.UnknownExtension;
@@ -102,38 +101,6 @@ class Agent15HandshakeTest {
     }
   }
 
-  static final class ClientStatus implements TlsStatusEventHandler {
-    boolean handshakeSecretsKnown;
-    boolean finished;
-    final List<Extension> serverExtensions = new ArrayList<>();
-
-    @Override
-    public void earlySecretsKnown() {}
-
-    @Override
-    public void handshakeSecretsKnown() {
-      handshakeSecretsKnown = true;
-    }
-
-    @Override
-    public void handshakeFinished() {
-      finished = true;
-    }
-
-    @Override
-    public void newSessionTicketReceived(tech.kwik.agent15.NewSessionTicket ticket) {}
-
-    @Override
-    public void extensionsReceived(List<Extension> extensions) {
-      serverExtensions.addAll(extensions);
-    }
-
-    @Override
-    public boolean isEarlyDataAccepted() {
-      return false;
-    }
-  }
-
   static Stream<Arguments> combinations() {
     List<Arguments> out = new ArrayList<>();
     for (TlsConstants.CipherSuite cs :
@@ -165,7 +132,7 @@ class Agent15HandshakeTest {
   /** One in-memory handshake between agent15 and the server. */
   static final class Run {
     final Pipe pipe = new Pipe();
-    final ClientStatus status = new ClientStatus();
+    final Agent15ClientStatus status = new Agent15ClientStatus();
     final TlsClientEngine client;
     final TlsServerHandshake server;
     final RecordingListener listener;
@@ -193,7 +160,7 @@ class Agent15HandshakeTest {
           group,
           List.of(SignatureScheme.rsa_pss_rsae_sha256, SignatureScheme.ecdsa_secp256r1_sha256));
       TlsMessageParser parser = new TlsMessageParser();
-      for (int round = 0; round < 10 && !(server.isComplete() && status.finished); round++) {
+      for (int round = 0; round < 10 && !(server.isComplete() && status.isFinished()); round++) {
         while (!pipe.toServer.isEmpty()) {
           Object[] m = pipe.toServer.poll();
           byte[] bytes = (byte[]) m[1];
@@ -213,7 +180,7 @@ class Agent15HandshakeTest {
 
     /** The server's quic_transport_parameters body as the client received it, or null. */
     byte[] serverTransportParameters() {
-      for (Extension e : status.serverExtensions) {
+      for (Extension e : status.serverExtensions()) {
         if (e instanceof UnknownExtension && ((UnknownExtension) e).getType() == 0x39) {
           // agent15 keeps the 4-byte extension header in getData().
           byte[] whole = ((UnknownExtension) e).getData();
@@ -233,9 +200,9 @@ class Agent15HandshakeTest {
     assertEquals(0, run.serverResult, "server alert");
     TlsClientEngine client = run.client;
     TlsServerHandshake server = run.server;
-    ClientStatus status = run.status;
+    Agent15ClientStatus status = run.status;
 
-    assertTrue(status.finished, "client finished");
+    assertTrue(status.isFinished(), "client finished");
     assertTrue(server.isComplete(), "server complete");
     assertEquals(1, listener.completeCount);
     assertFalse(server.isHelloRetryRequestSent());
@@ -266,7 +233,7 @@ class Agent15HandshakeTest {
     // The server's transport parameters and ALPN reached the client.
     byte[] serverTp = null;
     String alpn = null;
-    for (Extension e : status.serverExtensions) {
+    for (Extension e : status.serverExtensions()) {
       if (e instanceof UnknownExtension && ((UnknownExtension) e).getType() == 0x39) {
         // agent15 keeps the 4-byte extension header in getData().
         byte[] whole = ((UnknownExtension) e).getData();

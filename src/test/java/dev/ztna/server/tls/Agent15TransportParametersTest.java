@@ -84,7 +84,7 @@ class Agent15TransportParametersTest {
             listener);
     assertEquals(0, run.serverResult);
     assertTrue(run.server.isComplete());
-    assertTrue(run.status.finished);
+    assertTrue(run.status.isFinished());
 
     // Server side: the client's parameters as decoded by the connection layer.
     assertEquals(1, listener.tpCalls);
@@ -122,7 +122,7 @@ class Agent15TransportParametersTest {
     assertEquals(TlsServerHandshake.TRANSPORT_PARAMETER_ERROR, run.serverResult);
     assertNotNull(listener.rejection);
     assertTrue(run.server.isFailed());
-    assertFalse(run.status.finished);
+    assertFalse(run.status.isFinished());
     assertTrue(listener.secrets.isEmpty());
     assertNull(run.serverTransportParameters());
     assertEquals(0, listener.take(EncryptionLevel.INITIAL).length);

@@ -1,4 +1,4 @@
-package dev.ztna.server.interop;
+package dev.ztna.server.testsupport;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.quic.QuicCodecBuilder;
@@ -10,7 +10,8 @@ import java.util.concurrent.TimeUnit;
  * The ztna-v1 transport profile (ZTNA-V1 §1) on a quiche codec builder (Netty): 1350-byte UDP
  * payloads, the server's default flow-control limits, DATAGRAM on. Shared by the interop tests'
  * clients and servers and by the perf harness, so that every quiche endpoint speaks the same
- * profile.
+ * profile. It lives in {@code src/test-support} (a test source directory of the default build and
+ * of the {@code perf} profile) so that the perf harness under {@code perf/src} uses no test class.
  */
 public final class QuicheProfile {
   /** Never sends Retry, accepts every Initial (Netty's own such handler is package-private). */

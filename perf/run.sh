@@ -260,8 +260,10 @@ start_target() {
     ours | ours-backoff)
       local idle=busy-spin
       if [[ $name == ours-backoff ]]; then idle=backoff; fi
+      # -XX:AutoBoxCacheMax as in the systemd unit: the JDK's epoll selector boxes each ready
+      # connected socket's descriptor (loop/SelectorBoxing), an allocation above 127 without it.
       # shellcheck disable=SC2086
-      (cd "$WORKDIR" && exec taskset -c "$TARGET_CPU" "$JAVA" "$@" $OPENS -jar "$ROOT/target/intermediate-server.jar" \
+      (cd "$WORKDIR" && exec taskset -c "$TARGET_CPU" "$JAVA" -XX:AutoBoxCacheMax=1048576 "$@" $OPENS -jar "$ROOT/target/intermediate-server.jar" \
         --config "$WORKDIR/perf-limits.toml" --listen "127.0.0.1:$PORT" --idle-strategy "$idle" $OURS_ARGS) \
         > >(stdbuf -o0 head -c "$LOG_CAP_BYTES" >"$TARGET_LOG") 2>&1 &
       ready='listening on'

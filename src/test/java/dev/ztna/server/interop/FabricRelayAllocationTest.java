@@ -92,6 +92,21 @@ class FabricRelayAllocationTest {
 
   @Test
   void crossNodeRelayAllocatesNothingOnEitherLoopThread() throws Exception {
+    // Descriptors far above 127, as on a busy server (see RelayPathAllocationTest, SelectorBoxing).
+    java.util.List<java.nio.channels.DatagramChannel> filler = new java.util.ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      filler.add(java.nio.channels.DatagramChannel.open());
+    }
+    try {
+      crossNode();
+    } finally {
+      for (java.nio.channels.DatagramChannel c : filler) {
+        c.close();
+      }
+    }
+  }
+
+  private void crossNode() throws Exception {
     try (FabricNodes nodes = FabricNodes.start(2, dir);
         QuicheClient agentClient = new QuicheClient(30_000);
         QuicheClient connectorClient = new QuicheClient(30_000)) {

@@ -26,9 +26,19 @@ public final class DatagramIos {
   public static DatagramIo open(
       ServerConfig.IoMode mode, List<InetSocketAddress> listen, ServerCounters counters)
       throws IOException {
+    return open(mode, listen, counters, BATCHED_CLASS);
+  }
+
+  /** As above, loading the batched I/O from {@code batchedClass} (tests: a missing one). */
+  static DatagramIo open(
+      ServerConfig.IoMode mode,
+      List<InetSocketAddress> listen,
+      ServerCounters counters,
+      String batchedClass)
+      throws IOException {
     if (mode == ServerConfig.IoMode.BATCHED) {
       try {
-        return openBatched(listen, counters);
+        return openBatched(listen, counters, batchedClass);
       } catch (BatchedUnavailable e) {
         LOG.warn("--io batched is not available ({}); using nio", e.getMessage());
       }
@@ -50,14 +60,19 @@ public final class DatagramIos {
    * IOException} as on {@code nio} (not a reason to fall back); everything else is {@link
    * BatchedUnavailable}.
    */
-  static DatagramIo openBatched(List<InetSocketAddress> listen, ServerCounters counters)
+  private static DatagramIo openBatched(
+      List<InetSocketAddress> listen, ServerCounters counters, String batchedClass)
       throws IOException, BatchedUnavailable {
     Class<?> type;
     try {
-      type = Class.forName(BATCHED_CLASS);
+      type = Class.forName(batchedClass);
     } catch (ClassNotFoundException e) {
       throw new BatchedUnavailable(
-          "needs JDK 22 or later, running on " + Runtime.version() + " (no " + BATCHED_CLASS + ")",
+          "needs JDK 22 or later and the multi-release jar, running on "
+              + Runtime.version()
+              + " (no "
+              + batchedClass
+              + ")",
           e);
     } catch (LinkageError e) {
       throw new BatchedUnavailable(

@@ -42,7 +42,7 @@ public final class BatchedDatagramIo implements DatagramIo {
   private static final Logger LOG = LoggerFactory.getLogger(BatchedDatagramIo.class);
 
   private final Arena arena = Arena.ofShared();
-  private final LinuxUdp udp = new LinuxUdp(arena);
+  private final LinuxUdp udp = new LinuxUdp();
   private final AddressCache senders = new AddressCache(1 << 17);
   private final SockaddrCodec codec = new SockaddrCodec(senders);
   private final List<UdpEndpoint> endpoints = new ArrayList<>();

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
@@ -20,8 +19,12 @@ import java.util.Locale;
  * API (final in JDK 22): {@code socket}, {@code setsockopt}, {@code bind}, {@code getsockname},
  * {@code recvmmsg}, {@code sendmmsg}, {@code close}. Pointers are passed as {@code long} addresses
  * of preallocated native memory (the x86-64 and AArch64 calling conventions pass both in one
- * integer register), so a call boxes nothing; {@code errno} is captured into a preallocated
- * segment. Constants are those of the Linux UAPI headers, equal on x86-64 and AArch64.
+ * integer register), so a call boxes nothing. {@code errno} is read through {@code
+ * __errno_location()} right after a call returned -1, not with {@code
+ * Linker.Option.captureCallState}: that option costs 40 bytes of allocation per call until C2 has
+ * compiled the caller (measured on JDK 25 with {@code -XX:TieredStopAtLevel=1}), which a loaded
+ * machine can delay past any warm-up; between the failed call and the read this thread makes no
+ * other libc call. Constants are those of the Linux UAPI headers, equal on x86-64 and AArch64.
  */
 final class LinuxUdp {
   static final int SOCK_DGRAM = 2;
@@ -53,9 +56,6 @@ final class LinuxUdp {
   static final int IOVEC_BYTES = 16;
 
   private static final Linker LINKER = Linker.nativeLinker();
-  private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
-  private static final long ERRNO_OFFSET =
-      Linker.Option.captureStateLayout().byteOffset(MemoryLayout.PathElement.groupElement("errno"));
   private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
   private static final ValueLayout.OfLong PTR = ValueLayout.JAVA_LONG;
 
@@ -66,15 +66,11 @@ final class LinuxUdp {
   private static final MethodHandle RECVMMSG = call("recvmmsg", INT, INT, PTR, INT, INT, PTR);
   private static final MethodHandle SENDMMSG = call("sendmmsg", INT, INT, PTR, INT, INT);
   private static final MethodHandle CLOSE = call("close", INT, INT);
+  private static final MethodHandle ERRNO_LOCATION =
+      call("__errno_location", FunctionDescriptor.of(PTR));
 
-  private final MemorySegment errno;
-
-  /**
-   * @param arena where the errno capture segment lives (the caller's, closed with it)
-   */
-  LinuxUdp(Arena arena) {
-    errno = arena.allocate(Linker.Option.captureStateLayout());
-  }
+  /** All of memory, to read errno at the address {@code __errno_location()} returns. */
+  private static final MemorySegment MEMORY = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
   /** Throws unless this is Linux on x86-64 or AArch64 (the layouts above). */
   static void checkPlatform() {
@@ -90,17 +86,25 @@ final class LinuxUdp {
   }
 
   private static MethodHandle call(String name, ValueLayout ret, ValueLayout... args) {
+    return call(name, FunctionDescriptor.of(ret, args));
+  }
+
+  private static MethodHandle call(String name, FunctionDescriptor descriptor) {
     MemorySegment symbol =
         SymbolLookup.libraryLookup("libc.so.6", Arena.global())
             .find(name)
             .or(() -> LINKER.defaultLookup().find(name))
             .orElseThrow(() -> new UnsupportedOperationException("no " + name + " in libc"));
-    return LINKER.downcallHandle(symbol, FunctionDescriptor.of(ret, args), ERRNO);
+    return LINKER.downcallHandle(symbol, descriptor);
   }
 
-  /** The errno of the last failed call. */
+  /** This thread's errno: read it right after a call returned -1. */
   int errno() {
-    return errno.get(INT, ERRNO_OFFSET);
+    try {
+      return MEMORY.get(INT, (long) ERRNO_LOCATION.invokeExact());
+    } catch (Throwable t) {
+      throw new IllegalStateException("__errno_location", t);
+    }
   }
 
   /**
@@ -108,7 +112,7 @@ final class LinuxUdp {
    */
   int recvmmsg(int fd, long msgvec, int n) {
     try {
-      return (int) RECVMMSG.invokeExact(errno, fd, msgvec, n, MSG_DONTWAIT, 0L);
+      return (int) RECVMMSG.invokeExact(fd, msgvec, n, MSG_DONTWAIT, 0L);
     } catch (Throwable t) {
       throw new IllegalStateException("recvmmsg", t);
     }
@@ -117,7 +121,7 @@ final class LinuxUdp {
   /** sendmmsg(fd, msgvec, n, MSG_DONTWAIT): datagrams sent, or -1 (see {@link #errno}). */
   int sendmmsg(int fd, long msgvec, int n) {
     try {
-      return (int) SENDMMSG.invokeExact(errno, fd, msgvec, n, MSG_DONTWAIT);
+      return (int) SENDMMSG.invokeExact(fd, msgvec, n, MSG_DONTWAIT);
     } catch (Throwable t) {
       throw new IllegalStateException("sendmmsg", t);
     }
@@ -137,7 +141,6 @@ final class LinuxUdp {
       fd =
           (int)
               SOCKET.invokeExact(
-                  errno,
                   v6 ? SockaddrCodec.AF_INET6 : SockaddrCodec.AF_INET,
                   SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
                   0);
@@ -156,7 +159,7 @@ final class LinuxUdp {
         setInt(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0, scratch);
       }
       int len = codec.encode(address, v6, view, 0);
-      int rc = (int) BIND.invokeExact(errno, fd, scratch.address(), len);
+      int rc = (int) BIND.invokeExact(fd, scratch.address(), len);
       if (rc != 0) {
         int e = errno();
         throw new IOException("bind " + address + " failed: " + name(e));
@@ -178,7 +181,7 @@ final class LinuxUdp {
     len.set(INT, 0, SockaddrCodec.SOCKADDR_IN6_BYTES + 4);
     int rc;
     try {
-      rc = (int) GETSOCKNAME.invokeExact(errno, fd, name.address(), len.address());
+      rc = (int) GETSOCKNAME.invokeExact(fd, name.address(), len.address());
     } catch (Throwable t) {
       throw new IllegalStateException("getsockname", t);
     }
@@ -196,7 +199,7 @@ final class LinuxUdp {
   private void setInt(int fd, int level, int option, int value, MemorySegment scratch)
       throws Throwable {
     scratch.set(INT, 32, value);
-    int rc = (int) SETSOCKOPT.invokeExact(errno, fd, level, option, scratch.address() + 32, 4);
+    int rc = (int) SETSOCKOPT.invokeExact(fd, level, option, scratch.address() + 32, 4);
     if (rc != 0) {
       throw new IOException("setsockopt(" + level + ", " + option + ") failed: " + name(errno()));
     }
@@ -204,7 +207,7 @@ final class LinuxUdp {
 
   void close(int fd) {
     try {
-      int rc = (int) CLOSE.invokeExact(errno, fd);
+      int rc = (int) CLOSE.invokeExact(fd);
       if (rc != 0) {
         throw new IllegalStateException("close(" + fd + ") failed: " + name(errno()));
       }

@@ -20,8 +20,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the receiving thread runs {@link DatagramIo#receive} as the loop does and answers nothing.
  *
  * <pre>
- * java -cp ... dev.ztna.server.perf.ReceiveAllocation nio|batched SENDERS SECONDS
+ * java -cp ... dev.ztna.server.perf.ReceiveAllocation nio|batched SENDERS SECONDS [LIVE_MB]
  * </pre>
+ *
+ * <p>{@code LIVE_MB} keeps that much of an object graph reachable (100-byte nodes linked into
+ * arrays, like connection state), so the collections run with an old generation the size a server
+ * with many connections has.
  */
 public final class ReceiveAllocation {
   private static final com.sun.management.ThreadMXBean THREADS =
@@ -36,6 +40,15 @@ public final class ReceiveAllocation {
         ServerConfig.IoMode.valueOf(args[0].toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
     int senders = Integer.parseInt(args[1]);
     long seconds = Long.parseLong(args[2]);
+    long liveMb = args.length > 3 ? Long.parseLong(args[3]) : 0;
+    Object[][] live = new Object[(int) (liveMb * 1024 * 1024 / 100 / 1024) + 1][];
+    for (int i = 0; i < live.length; i++) {
+      live[i] = new Object[1024];
+      for (int j = 0; j < 1024; j++) {
+        live[i][j] = new byte[84]; // 100 bytes with its header
+      }
+    }
+    System.gc();
     ServerCounters counters = new ServerCounters();
     DatagramIo io =
         DatagramIos.open(mode, List.of(new InetSocketAddress("127.0.0.1", 0)), counters);
@@ -99,10 +112,11 @@ public final class ReceiveAllocation {
     running.set(false);
     sender.join();
     System.out.printf(
-        "io=%s senders=%d jdk=%s gc=[%s] datagrams=%d rate=%.0f/s alloc=%.1f B/datagram"
+        "io=%s senders=%d live_mb=%d jdk=%s gc=[%s] datagrams=%d rate=%.0f/s alloc=%.1f B/datagram"
             + " (%.1f MB/s) gc_count=%d gc_time_ms=%d receive_errors=%d%n",
         io.name(),
         senders,
+        liveMb,
         Runtime.version(),
         gcs.toString().trim(),
         n,
@@ -112,6 +126,9 @@ public final class ReceiveAllocation {
         gcCount,
         gcTime,
         counters.get(ServerCounters.Counter.RECEIVE_ERRORS));
+    if (live.length < 0) {
+      System.out.println(live[0]); // keeps the graph reachable to the end
+    }
     io.close();
     for (DatagramChannel c : clients) {
       c.close();

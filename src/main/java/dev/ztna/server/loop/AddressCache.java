@@ -8,38 +8,49 @@ import java.net.UnknownHostException;
 /**
  * Interns senders: raw (address, port) pairs decoded from native memory map to one {@link
  * InetSocketAddress} per sender, created the first time it is seen, so a loop that receives from
- * many interleaving peers hands its connections the same object every time and allocates nothing. A
- * two-way set-associative table of fixed size: a sender evicted by others (e.g. a flood of spoofed
- * sources) costs one new address object when it comes back, never unbounded memory.
+ * many interleaving peers hands its connections the same object every time and allocates nothing.
+ *
+ * <p>An open-addressing table of fixed size whose lookups probe at most {@link #WAYS} slots from
+ * the key's hash (linear probing); when all are taken, the least recently used of them is replaced.
+ * So memory is bounded, a sender evicted by others (e.g. a flood of spoofed sources) costs one new
+ * address object when it comes back, and a table a few times larger than the number of live senders
+ * keeps every one of them.
  *
  * <p>Keys are 16 address bytes (IPv4 as IPv4-mapped, {@code ::ffff:a.b.c.d}, the way a dual-stack
  * socket reports it; both give an {@link Inet4Address}, as {@code InetAddress.getByAddress} does)
  * and the port. Not thread-safe: the loop thread's.
  */
 public final class AddressCache {
+  /** Slots probed per lookup. */
+  public static final int WAYS = 16;
+
   private static final long V4_MAPPED = 0xffffL << 32;
 
   private final long[] hi;
   private final long[] lo;
   private final int[] port;
+  private final int[] used;
   private final InetSocketAddress[] value;
   private final int mask;
   private final byte[] v4 = new byte[4];
   private final byte[] v6 = new byte[16];
+  private int clock;
   private long misses;
 
   /**
-   * @param slots a power of two (two per set)
+   * @param slots a power of two, at least {@link #WAYS}
    */
   public AddressCache(int slots) {
-    if (slots < 2 || Integer.bitCount(slots) != 1) {
-      throw new IllegalArgumentException("slots must be a power of two >= 2, got " + slots);
+    if (slots < WAYS || Integer.bitCount(slots) != 1) {
+      throw new IllegalArgumentException(
+          "slots must be a power of two >= " + WAYS + ", got " + slots);
     }
     hi = new long[slots];
     lo = new long[slots];
     port = new int[slots];
+    used = new int[slots];
     value = new InetSocketAddress[slots];
-    mask = slots - 2;
+    mask = slots - 1;
   }
 
   /** The IPv4 sender {@code ip} (big-endian, as on the wire) : {@code port}. */
@@ -61,40 +72,40 @@ public final class AddressCache {
   }
 
   private InetSocketAddress lookup(long h, long l, int p) {
-    int set = index(h, l, p);
-    for (int i = set; i < set + 2; i++) {
+    int start = index(h, l, p);
+    int now = ++clock;
+    int victim = -1;
+    boolean free = false;
+    int victimAge = 0;
+    for (int k = 0; k < WAYS; k++) {
+      int i = (start + k) & mask;
       InetSocketAddress v = value[i];
-      if (v != null && lo[i] == l && hi[i] == h && port[i] == p) {
-        if (i != set) {
-          // Most recently used first: the other way is the one a new sender replaces.
-          swap(set, i);
+      if (v == null) {
+        if (!free) {
+          victim = i; // the first free slot beats any eviction
+          free = true;
         }
+        continue;
+      }
+      if (lo[i] == l && hi[i] == h && port[i] == p) {
+        used[i] = now;
         return v;
+      }
+      // Ages as unsigned differences, so the int clock may wrap.
+      int age = now - used[i];
+      if (!free && (victim < 0 || Integer.compareUnsigned(age, victimAge) > 0)) {
+        victim = i;
+        victimAge = age;
       }
     }
     misses++;
     InetSocketAddress created = create(h, l, p);
-    swap(set, set + 1); // the older entry moves to the second way, which is replaced
-    hi[set] = h;
-    lo[set] = l;
-    port[set] = p;
-    value[set] = created;
+    hi[victim] = h;
+    lo[victim] = l;
+    port[victim] = p;
+    used[victim] = now;
+    value[victim] = created;
     return created;
-  }
-
-  private void swap(int a, int b) {
-    long th = hi[a];
-    hi[a] = hi[b];
-    hi[b] = th;
-    long tl = lo[a];
-    lo[a] = lo[b];
-    lo[b] = tl;
-    int tp = port[a];
-    port[a] = port[b];
-    port[b] = tp;
-    InetSocketAddress tv = value[a];
-    value[a] = value[b];
-    value[b] = tv;
   }
 
   private int index(long h, long l, int p) {

@@ -43,7 +43,7 @@ public final class BatchedDatagramIo implements DatagramIo {
 
   private final Arena arena = Arena.ofShared();
   private final LinuxUdp udp = new LinuxUdp();
-  private final AddressCache senders = new AddressCache(1 << 17);
+  private final AddressCache senders = new AddressCache(1 << 18);
   private final SockaddrCodec codec = new SockaddrCodec(senders);
   private final List<UdpEndpoint> endpoints = new ArrayList<>();
   private final List<Socket> sockets = new ArrayList<>();

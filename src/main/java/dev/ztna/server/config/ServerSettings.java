@@ -99,6 +99,7 @@ public final class ServerSettings {
               .retryMode(retryMode(retry))
               .limits(limits.toLoopLimits())
               .idleKind(values.get(Settings.IDLE_STRATEGY))
+              .io(values.get(Settings.IO))
               .idleTimeoutMs(values.get(Settings.IDLE_TIMEOUT_MS))
               .maxUdpPayloadSize(values.get(Settings.MAX_UDP_PAYLOAD))
               .maxDatagramFrameSize(values.get(Settings.MAX_DATAGRAM_FRAME_SIZE))

@@ -73,6 +73,23 @@ public final class Settings {
                   + " 100%%) or backoff (spin, yield, then park)")
           .build();
 
+  public static final Setting<ServerConfig.IoMode> IO =
+      Setting.key(
+              "io",
+              ValueType.choice(
+                  names(
+                      "nio", ServerConfig.IoMode.NIO,
+                      "nio-connected", ServerConfig.IoMode.NIO_CONNECTED,
+                      "batched", ServerConfig.IoMode.BATCHED)),
+              ServerConfig.IoMode.NIO)
+          .flag("--io", "nio|nio-connected|batched")
+          .help(
+              "Socket I/O: nio (one socket per listen address, any JDK), nio-connected (plus one"
+                  + " connected socket per connection: no allocation per datagram on JDK 17, one"
+                  + " descriptor per connection), or batched (recvmmsg/sendmmsg through the JDK"
+                  + " 22+ FFM API on Linux; falls back to nio with a WARN line)")
+          .build();
+
   public static final Setting<Long> IDLE_TIMEOUT_MS =
       Setting.key("idle_timeout_ms", ValueType.longRange(0, MAX_VARINT), 30_000L)
           .flag("--idle-timeout-ms", "N")
@@ -478,6 +495,7 @@ public final class Settings {
           KEY,
           RETRY,
           IDLE_STRATEGY,
+          IO,
           IDLE_TIMEOUT_MS,
           MAX_UDP_PAYLOAD,
           MAX_DATAGRAM_FRAME_SIZE,

@@ -8,19 +8,11 @@ import dev.ztna.server.conn.ConnectionListener;
 import dev.ztna.server.conn.QuicConnection;
 import dev.ztna.server.loop.ServerCounters.Counter;
 import dev.ztna.server.wire.PacketHeaderFlyweight;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.DatagramChannel;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.agrona.DeadlineTimerWheel;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
@@ -41,11 +33,9 @@ import org.slf4j.LoggerFactory;
  * nothing (proven by {@code ServerAgentAllocationTest}). A datagram the application sends from a
  * receive callback leaves in the same iteration.
  *
- * <p>Datagrams are received into one direct buffer (so the kernel copies straight into native
- * memory) and then copied once into a heap working array: the codecs read it through an {@link
- * UnsafeBuffer} and packet protection (which needs {@code byte[]} for the JDK's AES-GCM intrinsics)
- * decrypts it in place. A heap {@code ByteBuffer} given to the channel would be copied through a
- * temporary direct buffer by the JDK anyway, so this is the same single copy, made explicit.
+ * <p>The socket I/O is a {@link DatagramIo} ({@code --io}): it copies each received datagram once
+ * into the heap working array, where the codecs read it through an {@link UnsafeBuffer} and packet
+ * protection (which needs {@code byte[]} for the JDK's AES-GCM intrinsics) decrypts it in place.
  */
 public final class ServerAgent
     implements Agent, DeadlineTimerWheel.TimerHandler, ConnectionListener {
@@ -102,17 +92,14 @@ public final class ServerAgent
   private final DeferredInitials deferred = new DeferredInitials(512, 1500);
   private final StatelessResponses stateless;
 
-  private final ByteBuffer rxDirect = ByteBuffer.allocateDirect(MAX_DATAGRAM);
   private final byte[] rx = new byte[MAX_DATAGRAM];
   private final UnsafeBuffer rxView = new UnsafeBuffer(rx);
-  private final ByteBuffer txDirect = ByteBuffer.allocateDirect(MAX_DATAGRAM);
   private final byte[] tx = new byte[MAX_DATAGRAM];
   private final UnsafeBuffer txView = new UnsafeBuffer(tx);
   private final byte[] odcid = new byte[20];
 
-  private final Selector connectedSockets;
-  private final Consumer<SelectionKey> onConnectedReadable = this::onConnectedReadable;
-  private final boolean useConnectedSockets;
+  private final DatagramIo io;
+  private final DatagramIo.Receiver onReceived = this::onReceived;
 
   private ServerConnection[] dirty = new ServerConnection[64];
   private int dirtyCount;
@@ -125,7 +112,9 @@ public final class ServerAgent
   private boolean shuttingDown;
 
   /**
-   * @param endpoints the bound sockets, owned (and closed) by this agent from now on
+   * @param endpoints the bound NIO sockets, owned (and closed) by this agent from now on; {@code
+   *     config.io} {@code nio-connected} adds per-connection sockets, anything else is plain {@code
+   *     nio}
    */
   public ServerAgent(
       ServerConfig config,
@@ -162,9 +151,36 @@ public final class ServerAgent
       EpochClock epochClock,
       NanoClock nanoClock,
       LoopMetrics metrics) {
+    this(
+        config,
+        new NioDatagramIo(endpoints, counters, config.io == ServerConfig.IoMode.NIO_CONNECTED),
+        counters,
+        tokens,
+        connectionConfig,
+        application,
+        epochClock,
+        nanoClock,
+        metrics);
+  }
+
+  /**
+   * As the other constructors, with the socket I/O given ({@link DatagramIos#open}); the agent owns
+   * (and closes) it from now on.
+   */
+  public ServerAgent(
+      ServerConfig config,
+      DatagramIo io,
+      ServerCounters counters,
+      RetryTokens tokens,
+      ConnectionConfig connectionConfig,
+      Application application,
+      EpochClock epochClock,
+      NanoClock nanoClock,
+      LoopMetrics metrics) {
     this.metrics = metrics;
     this.config = config;
-    this.endpoints = endpoints.toArray(new UdpEndpoint[0]);
+    this.io = io;
+    this.endpoints = io.endpoints().toArray(new UdpEndpoint[0]);
     this.counters = counters;
     this.tokens = tokens;
     this.connectionConfig = connectionConfig;
@@ -187,13 +203,11 @@ public final class ServerAgent
             rx,
             tx,
             now);
-    this.useConnectedSockets =
-        config.connectedSockets && this.endpoints[0].supportsConnectedSockets();
-    try {
-      this.connectedSockets = Selector.open();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot open a selector", e);
-    }
+  }
+
+  /** The socket I/O in use ({@code nio}, {@code nio-connected} or {@code batched}). */
+  public String ioName() {
+    return io.name();
   }
 
   @Override
@@ -252,20 +266,14 @@ public final class ServerAgent
     }
     work += replayDeferred();
     for (UdpEndpoint endpoint : endpoints) {
-      work += receive(endpoint);
+      work += io.receive(endpoint, rx, onReceived, RECEIVE_BATCH);
     }
-    if (!connectedSockets.keys().isEmpty()) {
-      try {
-        work += connectedSockets.selectNow(onConnectedReadable);
-      } catch (IOException e) {
-        counters.increment(Counter.RECEIVE_ERRORS);
-        LOG.debug("select failed", e);
-      }
-    }
+    work += io.receiveConnected(rx, onReceived, RECEIVE_BATCH);
     now = nanoClock.nanoTime();
     work += timers.poll(now, this, 256);
     work += application.onDutyCycle(now);
     work += flush();
+    io.flush();
     if (metrics != null && work > 0) {
       metrics.endIteration(start, nanoClock.nanoTime());
     }
@@ -283,90 +291,11 @@ public final class ServerAgent
     }
   }
 
-  private int receive(UdpEndpoint endpoint) {
-    int count = 0;
-    while (count < RECEIVE_BATCH) {
-      SocketAddress from;
-      rxDirect.clear();
-      try {
-        from = endpoint.channel().receive(rxDirect);
-      } catch (IOException e) {
-        counters.increment(Counter.RECEIVE_ERRORS);
-        LOG.debug("receive failed on {}", endpoint, e);
-        break;
-      }
-      if (from == null) {
-        break;
-      }
-      int len = rxDirect.position();
-      rxDirect.flip();
-      rxDirect.get(rx, 0, len);
-      onDatagram(endpoint, (InetSocketAddress) from, len);
-      count++;
-      if (admission.handshakeBudgetSpent()) {
-        break; // the rest waits for the next iteration (issue 9 §3: bounded handshake work)
-      }
-    }
-    return count;
-  }
-
-  private void onConnectedReadable(SelectionKey key) {
-    ServerConnection sc = (ServerConnection) key.attachment();
-    DatagramChannel channel = sc.connectedChannel;
-    if (channel == null || sc.freed) {
-      return;
-    }
-    for (int count = 0; count < RECEIVE_BATCH; count++) {
-      rxDirect.clear();
-      int len;
-      try {
-        len = channel.read(rxDirect);
-      } catch (IOException e) {
-        // e.g. ICMP port unreachable reported on the connected socket: the peer may have moved.
-        counters.increment(Counter.RECEIVE_ERRORS);
-        LOG.debug("{}: read failed on its connected socket", sc, e);
-        return;
-      }
-      if (len <= 0) {
-        return;
-      }
-      rxDirect.flip();
-      rxDirect.get(rx, 0, len);
-      onDatagram(sc.endpoint(), sc.connectedPeer, len);
-      if (sc.connectedChannel != channel) {
-        return; // the connection moved to a new path and got a new socket
-      }
-    }
-  }
-
-  /** Gives {@code sc} a socket connected to {@code peer}, replacing any previous one. */
-  private void connectSocket(ServerConnection sc, InetSocketAddress peer) {
-    closeConnectedSocket(sc);
-    if (!useConnectedSockets) {
-      return;
-    }
-    try {
-      DatagramChannel channel = sc.endpoint().openConnected(peer);
-      channel.register(connectedSockets, SelectionKey.OP_READ, sc);
-      sc.connectedChannel = channel;
-      sc.connectedPeer = peer;
-    } catch (IOException e) {
-      counters.increment(Counter.CONNECTED_SOCKET_FAILURES);
-      LOG.debug("{}: no connected socket for {}, using the shared one", sc, peer, e);
-    }
-  }
-
-  private static void closeConnectedSocket(ServerConnection sc) {
-    DatagramChannel channel = sc.connectedChannel;
-    if (channel != null) {
-      sc.connectedChannel = null;
-      sc.connectedPeer = null;
-      try {
-        channel.close();
-      } catch (IOException e) {
-        LOG.debug("{}: closing its connected socket failed", sc, e);
-      }
-    }
+  /** A datagram the I/O copied into {@link #rx}; false ends the batch (handshake budget). */
+  private boolean onReceived(UdpEndpoint endpoint, InetSocketAddress from, int len) {
+    onDatagram(endpoint, from, len);
+    // issue 9 §3: bounded handshake work; the rest waits for the next iteration
+    return !admission.handshakeBudgetSpent();
   }
 
   /**
@@ -581,7 +510,7 @@ public final class ServerAgent
     counters.increment(Counter.CONNECTIONS_ACCEPTED);
     counters.set(Counter.LIVE_CONNECTIONS, byQuic.size());
     counters.increment(Counter.HALF_OPEN_CONNECTIONS);
-    connectSocket(sc, from);
+    io.onPeerChanged(sc, from);
     if (LOG.isInfoEnabled()) {
       LOG.info("{} accepted from {} (retry {})", sc, from, retried);
     }
@@ -665,12 +594,7 @@ public final class ServerAgent
     int sent = 0;
     int n;
     while (sent < MAX_DATAGRAMS_PER_FLUSH && (n = quic.pollDatagram(tx, 0, now)) > 0) {
-      InetSocketAddress destination = quic.pollDestination();
-      if (sc.connectedChannel != null && destination.equals(sc.connectedPeer)) {
-        sendConnected(sc, n);
-      } else {
-        send(sc.endpoint(), destination, n);
-      }
+      io.send(sc.endpoint(), sc, quic.pollDestination(), tx, n);
       sent++;
     }
     if (sent == MAX_DATAGRAMS_PER_FLUSH) {
@@ -724,7 +648,7 @@ public final class ServerAgent
     cancelTimer(sc);
     cancelHandshakeDeadline(sc);
     admission.onFreed(sc);
-    closeConnectedSocket(sc);
+    io.onFreed(sc);
     for (int i = 0; i < sc.routedCount; i++) {
       connections.remove(sc.routedKeys[i], sc);
     }
@@ -741,41 +665,8 @@ public final class ServerAgent
     }
   }
 
-  private void sendConnected(ServerConnection sc, int len) {
-    txDirect.clear();
-    txDirect.put(tx, 0, len);
-    txDirect.flip();
-    try {
-      if (sc.connectedChannel.write(txDirect) == 0) {
-        counters.increment(Counter.DROP_SEND_BUFFER_FULL);
-        return;
-      }
-    } catch (IOException e) {
-      counters.increment(Counter.DROP_SEND_ERROR);
-      LOG.debug("{}: send on its connected socket failed", sc, e);
-      return;
-    }
-    counters.increment(Counter.DATAGRAMS_SENT);
-    counters.add(Counter.BYTES_SENT, len);
-  }
-
   private boolean send(UdpEndpoint endpoint, InetSocketAddress to, int len) {
-    txDirect.clear();
-    txDirect.put(tx, 0, len);
-    txDirect.flip();
-    try {
-      if (endpoint.channel().send(txDirect, to) == 0) {
-        counters.increment(Counter.DROP_SEND_BUFFER_FULL);
-        return false;
-      }
-    } catch (IOException e) {
-      counters.increment(Counter.DROP_SEND_ERROR);
-      LOG.debug("send to {} failed", to, e);
-      return false;
-    }
-    counters.increment(Counter.DATAGRAMS_SENT);
-    counters.add(Counter.BYTES_SENT, len);
-    return true;
+    return io.send(endpoint, null, to, tx, len);
   }
 
   @Override
@@ -875,16 +766,14 @@ public final class ServerAgent
     // connected socket follows, so nothing more goes to a NAT port that may be closed already.
     ServerConnection sc = owner(c);
     LOG.debug("{} sending to {}", sc, newPeer);
-    connectSocket(sc, newPeer);
+    io.onPeerChanged(sc, newPeer);
   }
 
   @Override
   public void onAddressChanged(QuicConnection c, InetSocketAddress newPeer) {
     ServerConnection sc = owner(c);
     LOG.info("{} moved to {}", sc, newPeer);
-    if (sc.connectedChannel == null || !newPeer.equals(sc.connectedPeer)) {
-      connectSocket(sc, newPeer);
-    }
+    io.onPeerChanged(sc, newPeer);
     application.onAddressChanged(sc, newPeer);
   }
 
@@ -911,18 +800,7 @@ public final class ServerAgent
 
   @Override
   public void onClose() {
-    try {
-      connectedSockets.close();
-    } catch (IOException e) {
-      LOG.warn("closing the selector failed", e);
-    }
-    for (UdpEndpoint endpoint : endpoints) {
-      try {
-        endpoint.close();
-      } catch (IOException e) {
-        LOG.warn("closing {} failed", endpoint, e);
-      }
-    }
+    io.close();
     LOG.info("server loop stopped; counters: {}", counters);
   }
 

@@ -38,6 +38,22 @@ public final class ServerConfig {
     ConnectionIdGenerator create(SecureRandom random);
   }
 
+  /** How the loop does its socket I/O ({@link DatagramIos}). */
+  public enum IoMode {
+    /** One socket per listen address, read with {@code DatagramChannel.receive} (portable). */
+    NIO,
+    /**
+     * As {@link #NIO}, plus one socket per connection connected to its peer (sharing the port
+     * through SO_REUSEPORT), so that receiving from many interleaved peers allocates nothing.
+     */
+    NIO_CONNECTED,
+    /**
+     * {@code recvmmsg}/{@code sendmmsg} through the Foreign Function &amp; Memory API (JDK 22+,
+     * Linux): one system call per batch and no allocation; falls back to {@link #NIO}.
+     */
+    BATCHED
+  }
+
   /** The Agrona idle strategy of the duty-cycle thread. */
   public enum IdleKind {
     BUSY_SPIN,
@@ -64,11 +80,8 @@ public final class ServerConfig {
   /** How often the launcher logs a {@code stats:} line; zero turns it off. */
   public final Duration statsInterval;
 
-  /**
-   * Give each connection a socket connected to its peer (sharing the port through SO_REUSEPORT), so
-   * receiving its datagrams allocates nothing; off, every datagram arrives on the listening socket.
-   */
-  public final boolean connectedSockets;
+  /** The socket I/O the loop uses (see {@link IoMode}). */
+  public final IoMode io;
 
   /** What one client may cost (issue 9 §3); replaceable at runtime, see {@link Limits}. */
   public final Limits limits;
@@ -124,7 +137,7 @@ public final class ServerConfig {
     this.maxDatagramQueue = b.maxDatagramQueue;
     this.drainTimeout = Objects.requireNonNull(b.drainTimeout);
     this.statsInterval = Objects.requireNonNull(b.statsInterval);
-    this.connectedSockets = b.connectedSockets;
+    this.io = Objects.requireNonNull(b.io);
     this.limits = Objects.requireNonNull(b.limits);
     this.loopCpu = b.loopCpu;
     this.keyLogFile = b.keyLogFile;
@@ -194,7 +207,7 @@ public final class ServerConfig {
     private int maxDatagramQueue = 1024;
     private Duration drainTimeout = Duration.ofSeconds(3);
     private Duration statsInterval = Duration.ofSeconds(60);
-    private boolean connectedSockets = true;
+    private IoMode io = IoMode.NIO;
     private Limits limits = Limits.DEFAULTS;
     private int loopCpu = -1;
     private Path keyLogFile;
@@ -294,8 +307,8 @@ public final class ServerConfig {
       return this;
     }
 
-    public Builder connectedSockets(boolean v) {
-      connectedSockets = v;
+    public Builder io(IoMode v) {
+      io = v;
       return this;
     }
 

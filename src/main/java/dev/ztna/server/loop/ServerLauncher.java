@@ -138,6 +138,11 @@ public final class ServerLauncher {
               } catch (InterruptedException e) {
                 return; // the launcher is stopping normally
               }
+              if (Thread.currentThread().isInterrupted()) {
+                // join() returns without throwing when the loop had already ended by the time this
+                // thread first ran (a loaded machine): the launcher stopped it, it did not die.
+                return;
+              }
               // The loop thread only ends on close(); ending before means an Error (e.g. out of
               // memory) killed it: exit so that a supervisor restarts the process rather than
               // leaving one that answers nothing.

@@ -7,7 +7,10 @@ import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.channels.DatagramChannel;
 
-/** One bound, non-blocking UDP socket the loop listens on. */
+/**
+ * One bound, non-blocking UDP socket the loop listens on: a {@link DatagramChannel} ({@code nio}),
+ * or a socket the batched I/O opened itself and owns (then {@link #channel()} is null).
+ */
 public final class UdpEndpoint implements AutoCloseable {
   /** Socket buffer size asked of the kernel: loopback load tests overflow the 208 KiB default. */
   public static final int SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
@@ -25,6 +28,14 @@ public final class UdpEndpoint implements AutoCloseable {
   private UdpEndpoint(DatagramChannel channel, InetSocketAddress localAddress) {
     this.channel = channel;
     this.localAddress = localAddress;
+  }
+
+  /**
+   * A socket {@code BatchedDatagramIo} opened natively (it closes it); the loop only needs its
+   * address.
+   */
+  static UdpEndpoint ofNative(InetSocketAddress localAddress) {
+    return new UdpEndpoint(null, localAddress);
   }
 
   /**
@@ -79,10 +90,11 @@ public final class UdpEndpoint implements AutoCloseable {
 
   /** True when the platform supports sharing the port with connected sockets. */
   public boolean supportsConnectedSockets() {
-    return channel.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT);
+    return channel != null
+        && channel.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT);
   }
 
-  /** The channel (non-blocking). */
+  /** The channel (non-blocking); null for a native socket. */
   public DatagramChannel channel() {
     return channel;
   }
@@ -94,7 +106,9 @@ public final class UdpEndpoint implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    channel.close();
+    if (channel != null) {
+      channel.close();
+    }
   }
 
   @Override

@@ -57,6 +57,11 @@ public final class ZtnaServer implements AutoCloseable {
     this.runner = runner;
   }
 
+  /** The socket I/O the loop runs on ({@code nio}, {@code nio-connected} or {@code batched}). */
+  public String ioName() {
+    return agent.ioName();
+  }
+
   /** Binds every listen address and starts the duty-cycle thread running {@code application}. */
   public static ZtnaServer start(
       ServerConfig config, ServerCredentials credentials, Application application)
@@ -76,19 +81,10 @@ public final class ZtnaServer implements AutoCloseable {
       ServerCounters counters,
       LoopMetrics metrics)
       throws IOException {
-    List<UdpEndpoint> endpoints = new ArrayList<>();
+    DatagramIo io = DatagramIos.open(config.io, config.listen, counters);
     List<InetSocketAddress> local = new ArrayList<>();
-    try {
-      for (InetSocketAddress address : config.listen) {
-        UdpEndpoint endpoint = UdpEndpoint.open(address);
-        endpoints.add(endpoint);
-        local.add(endpoint.localAddress());
-      }
-    } catch (IOException | RuntimeException e) {
-      for (UdpEndpoint endpoint : endpoints) {
-        endpoint.close();
-      }
-      throw e;
+    for (UdpEndpoint endpoint : io.endpoints()) {
+      local.add(endpoint.localAddress());
     }
     // Select (and self-test) the AES-GCM implementation now, not on the first connection.
     LOG.info("AES-GCM implementation: {}", PacketProtection.aesGcmImplementation());
@@ -112,7 +108,7 @@ public final class ZtnaServer implements AutoCloseable {
       agent =
           new ServerAgent(
               config,
-              endpoints,
+              io,
               counters,
               new RetryTokens(secret, config.tokenLifetime.toMillis()),
               connectionConfig(config, credentials, random, keyLog, qlog),
@@ -121,9 +117,7 @@ public final class ZtnaServer implements AutoCloseable {
               new SystemNanoClock(),
               metrics);
     } catch (IOException | RuntimeException e) {
-      for (UdpEndpoint endpoint : endpoints) {
-        endpoint.close();
-      }
+      io.close();
       if (keyLog != null) {
         keyLog.close();
       }
@@ -140,15 +134,17 @@ public final class ZtnaServer implements AutoCloseable {
             ? AgentRunner.startOnThread(runner)
             : AgentRunner.startOnThread(runner, LoopAffinity.pinningThreadFactory(config.loopCpu));
     LOG.info(
-        "listening on {} (retry {}, idle strategy {}, cid length {} {}, client authentication {})",
+        "listening on {} (io {}, retry {}, idle strategy {}, cid length {} {}, client"
+            + " authentication {})",
         local,
+        agent.ioName(),
         config.retryMode,
         config.idleKind,
         config.cidLength,
         config.connectionIds == null ? "random" : config.connectionIds,
         config.clientAuth == null ? "none" : config.clientAuth);
     AdmissionControl.logHeapBudget(config);
-    SelectorBoxing.warnIfBoxing(LOG, config.connectedSockets);
+    SelectorBoxing.warnIfBoxing(LOG, config.io == ServerConfig.IoMode.NIO_CONNECTED);
     ZtnaServer server =
         new ZtnaServer(counters, local, runner, loopThread, agent, config.drainTimeout);
     server.keyLog = keyLog;

@@ -19,6 +19,16 @@ public final class ServerProcesses {
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx256m");
     cmd.add("--add-opens=java.base/com.sun.crypto.provider=ALL-UNNAMED");
+    int feature = Runtime.version().feature();
+    if (feature >= 22) {
+      // The batched I/O's downcalls (and OpenHFT affinity's JNA) without the JDK's warning.
+      cmd.add("--enable-native-access=ALL-UNNAMED");
+    }
+    if (feature >= 23) {
+      // Agrona uses sun.misc.Unsafe; JDK 24+ prints a deprecation WARNING line otherwise, which
+      // is not a JSON log line.
+      cmd.add("--sun-misc-unsafe-memory-access=allow");
+    }
     cmd.add(
         "-Dlogback.configurationFile=" + Path.of(Main.class.getResource("/logback.xml").toURI()));
     cmd.add("-cp");
@@ -26,6 +36,12 @@ public final class ServerProcesses {
     cmd.add(Main.class.getName());
     cmd.add("--config");
     cmd.add(config.toString());
+    cmd.add("--io");
+    cmd.add(
+        dev.ztna.server.loop.TestIo.mode()
+            .name()
+            .toLowerCase(java.util.Locale.ROOT)
+            .replace('_', '-'));
     return cmd;
   }
 

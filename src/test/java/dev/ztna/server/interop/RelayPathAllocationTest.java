@@ -10,6 +10,7 @@ import dev.ztna.server.loop.LoopMetrics;
 import dev.ztna.server.loop.ServerConfig;
 import dev.ztna.server.loop.ServerCounters;
 import dev.ztna.server.loop.ServerCounters.Counter;
+import dev.ztna.server.loop.TestIo;
 import dev.ztna.server.loop.ZtnaServer;
 import dev.ztna.server.relay.RelayApplication;
 import dev.ztna.server.relay.RelayCounters;
@@ -119,7 +120,7 @@ class RelayPathAllocationTest {
                 new RelayApplication(relayCounters),
                 new ServerCounters(file.manager()),
                 metrics,
-                tweak);
+                b -> tweak.apply(b.io(TestIo.zeroAllocationMode())));
         QuicheClient agentClient = new QuicheClient(30_000);
         QuicheClient connectorClient = new QuicheClient(30_000)) {
       var address = server.localAddresses().get(0);
@@ -163,6 +164,8 @@ class RelayPathAllocationTest {
               + server.counters()
               + " relay: "
               + relayCounters);
+      assertEquals(
+          TestIo.zeroAllocationMode().name(), server.ioName().toUpperCase().replace('-', '_'));
       assertEquals(0, best, "bytes allocated by the loop thread over 10000 relayed datagrams");
       assertEquals(0, server.counters().get(Counter.RECEIVE_ERRORS));
       assertTrue(spare.getTotalCount() > 0, "relay latency recorded");

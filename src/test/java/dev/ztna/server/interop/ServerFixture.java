@@ -26,7 +26,8 @@ public final class ServerFixture {
     ServerConfig.Builder b =
         ServerConfig.builder()
             .listen(List.of(new InetSocketAddress(ServerFixture.loopback(), 0)))
-            .idleKind(ServerConfig.IdleKind.BACKOFF);
+            .idleKind(ServerConfig.IdleKind.BACKOFF)
+            .io(dev.ztna.server.loop.TestIo.mode());
     return ZtnaServer.start(tweak.apply(b).build(), credentials, app);
   }
 
@@ -52,7 +53,8 @@ public final class ServerFixture {
     ServerConfig.Builder b =
         ServerConfig.builder()
             .listen(List.of(new InetSocketAddress(ServerFixture.loopback(), 0)))
-            .idleKind(ServerConfig.IdleKind.BACKOFF);
+            .idleKind(ServerConfig.IdleKind.BACKOFF)
+            .io(dev.ztna.server.loop.TestIo.mode());
     return ZtnaServer.start(tweak.apply(b).build(), TestCredentials.ec(), app, counters, metrics);
   }
 

@@ -54,17 +54,28 @@ final class AgentHarness implements AutoCloseable {
   }
 
   AgentHarness(ServerConfig.RetryMode retry, Long seed, Limits limits) throws IOException {
+    this(retry, seed, limits, TestIo.zeroAllocationMode());
+  }
+
+  /**
+   * @param io the socket I/O ({@code batched} falls back to {@code nio} where it cannot run)
+   */
+  AgentHarness(ServerConfig.RetryMode retry, Long seed, Limits limits, ServerConfig.IoMode io)
+      throws IOException {
     clock.update(1_763_000_000_000L);
     countersFile =
         CountersFile.create(java.nio.file.Files.createTempFile("ztna-harness-", ".counters"));
     counters = new ServerCounters(countersFile.manager());
-    endpoint = UdpEndpoint.open(new InetSocketAddress("127.0.0.1", 0));
+    DatagramIo datagramIo =
+        DatagramIos.open(io, List.of(new InetSocketAddress("127.0.0.1", 0)), counters);
+    endpoint = datagramIo.endpoints().get(0);
     ServerConfig config =
         ServerConfig.builder()
             .listen(List.of(endpoint.localAddress()))
             .retryMode(retry)
             .idleKind(ServerConfig.IdleKind.BACKOFF)
             .limits(limits)
+            .io(io)
             .build();
     byte[] secret = new byte[32];
     SecureRandom random = seed == null ? new SecureRandom() : seeded(seed);
@@ -76,7 +87,7 @@ final class AgentHarness implements AutoCloseable {
     agent =
         new ServerAgent(
             config,
-            List.of(endpoint),
+            datagramIo,
             counters,
             new RetryTokens(secret, config.tokenLifetime.toMillis()),
             connectionConfig,

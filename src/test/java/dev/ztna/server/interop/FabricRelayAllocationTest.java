@@ -107,7 +107,8 @@ class FabricRelayAllocationTest {
   }
 
   private void crossNode() throws Exception {
-    try (FabricNodes nodes = FabricNodes.start(2, dir);
+    try (FabricNodes nodes =
+            FabricNodes.start(2, dir, b -> b.io(dev.ztna.server.loop.TestIo.zeroAllocationMode()));
         QuicheClient agentClient = new QuicheClient(30_000);
         QuicheClient connectorClient = new QuicheClient(30_000)) {
       QuicheConnection agent =

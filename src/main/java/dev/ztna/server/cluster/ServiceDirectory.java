@@ -58,8 +58,8 @@ public interface ServiceDirectory extends AutoCloseable {
   /** Replicated changes, delivered from {@link #poll()}. */
   interface Listener {
     /**
-     * The Connector of the service is now on {@code node} ({@link #NO_NODE}: none any more). The
-     * id bytes are valid only during the call.
+     * The Connector of the service is now on {@code node} ({@link #NO_NODE}: none any more). The id
+     * bytes are valid only during the call.
      */
     void onConnectorNode(DirectBuffer serviceId, int offset, int length, int node);
   }

@@ -11,9 +11,7 @@ import dev.ztna.server.tls.TlsListener;
 import dev.ztna.server.tls.TlsServerHandshake;
 import dev.ztna.server.wire.FrameReader;
 import dev.ztna.server.wire.FrameType;
-import dev.ztna.server.wire.FrameWriter;
 import dev.ztna.server.wire.PacketHeaderFlyweight;
-import dev.ztna.server.wire.PacketHeaderWriter;
 import dev.ztna.server.wire.PacketNumber;
 import dev.ztna.server.wire.TransportError;
 import dev.ztna.server.wire.TransportParameters;
@@ -74,8 +72,6 @@ public final class QuicConnection {
    */
   static final int INITIAL_RECORDS = 32;
 
-  private static final int TAG = PacketProtection.TAG_LENGTH;
-  private static final int VERSION = PacketHeaderFlyweight.VERSION_1;
   private static final int INITIAL = PacketNumberSpace.INITIAL;
   private static final int HANDSHAKE = PacketNumberSpace.HANDSHAKE;
   private static final int APP = PacketNumberSpace.APPLICATION;
@@ -116,14 +112,10 @@ public final class QuicConnection {
   private long[] ackLengths;
   private byte[] hpMask;
   private final UnsafeBuffer inBuf = new UnsafeBuffer(new byte[0]);
-  private final UnsafeBuffer outBuf = new UnsafeBuffer(new byte[0]);
 
   // The parts.
   private final KeyPhases keys = new KeyPhases();
-  private final ReceivedPacketTracker[] trackers =
-      new ReceivedPacketTracker[PacketNumberSpace.COUNT];
-  private final long[] nextPn = new long[PacketNumberSpace.COUNT];
-  private final boolean[] ackPending = new boolean[PacketNumberSpace.COUNT];
+  private final PacketNumberSpaces spaces = new PacketNumberSpaces(MAX_ACK_DELAY_MS * 1_000_000L);
   private final RttEstimator rtt = new RttEstimator();
   private final NewRenoCongestionController cc;
   private final QlogSink qlog;
@@ -137,6 +129,9 @@ public final class QuicConnection {
   private final Paths paths;
   private final DatagramQueue datagrams;
   private final ObservedAddress observed = new ObservedAddress();
+  private final CloseState close = new CloseState();
+  private final IdleTimer idle = new IdleTimer();
+  private final PacketAssembler sender;
 
   // Handshake inputs.
   private final byte[] clientScid;
@@ -146,36 +141,18 @@ public final class QuicConnection {
   private boolean aliasRouted;
 
   // What the peer's transport parameters said.
-  private long peerMaxUdp = 65527;
-  private long peerMaxDatagramFrame;
   private long peerAckDelayExponent = 3;
   private long peerActiveCidLimit = 2;
-  private long idleTimeoutNanos;
 
   // State.
   private int state = ST_HANDSHAKE;
   private boolean handshakeCompletePending;
-  private boolean handshakeDonePending;
-  private boolean handshakeDoneAcked;
   private long lastNow;
-  private long idleDeadline = PacketNumberSpace.NO_TIME;
-  private boolean ackElicitingSentSinceRx;
-  private long closeEnd = PacketNumberSpace.NO_TIME;
-  private long closeErrorCode;
-  private long closeFrameType;
-  private boolean closeApplication;
-  private String closeReason;
-  private boolean closeSendPending;
-  private int closeRecvCount;
-  private boolean closedNotified;
 
   // Counters.
   private long bytesReceived;
-  private long bytesSent;
   private long datagramsReceived;
-  private long datagramsSent;
   private long datagramFramesReceived;
-  private long datagramFramesSent;
   private long datagramFramesDropped;
   private long packetsDropped;
   private int currentDatagramLength;
@@ -212,10 +189,6 @@ public final class QuicConnection {
             (int) cfg.initialMaxStreamsBidi,
             (int) cfg.initialMaxStreamsUni);
     this.credit = new FlowCreditFrames(flow);
-    long maxAckDelayNanos = MAX_ACK_DELAY_MS * 1_000_000L;
-    for (int s = 0; s < PacketNumberSpace.COUNT; s++) {
-      trackers[s] = new ReceivedPacketTracker(s, s == APP ? maxAckDelayNanos : 0);
-    }
     this.clientScid = copy(scid, scidOff, scidLen);
     this.odcid = copy(odcid, odcidOff, odcidLen);
     this.qlog = cfg.qlog.open(this.odcid, 0, odcidLen, now);
@@ -227,7 +200,24 @@ public final class QuicConnection {
     this.datagrams = new DatagramQueue(cfg.maxUdpPayloadSize, cfg.maxDatagramQueue);
     InitialKeys initial = InitialSecrets.derive(initialDcid, dcidOff, dcidLength);
     keys.install(INITIAL, null, initial.client, initial.server);
-    this.idleTimeoutNanos = cfg.idleTimeoutMs * 1_000_000L;
+    this.sender =
+        new PacketAssembler(
+            cfg.maxUdpPayloadSize,
+            spaces,
+            keys,
+            cids,
+            paths,
+            loss,
+            sent,
+            crypto,
+            credit,
+            observed,
+            datagrams,
+            close,
+            idle,
+            rtt,
+            cc,
+            qlog);
     this.random = cfg.random != null ? cfg.random : RANDOM;
     this.tls = new TlsServerHandshake(cfg.tls, random, callbacks, cfg.keyLog);
   }
@@ -282,8 +272,7 @@ public final class QuicConnection {
     c.issueLocalCid(false);
     c.aliasRouted = true;
     listener.onLocalCidIssued(c, c.aliasCid, 0, c.aliasCid.length);
-    c.idleDeadline =
-        c.idleTimeoutNanos > 0 ? nowNanos + c.idleTimeoutNanos : PacketNumberSpace.NO_TIME;
+    c.idle.configure(cfg.idleTimeoutMs * 1_000_000L, nowNanos);
     return c;
   }
 
@@ -375,7 +364,7 @@ public final class QuicConnection {
       return;
     }
     int pnOff = hdr.pnOffset();
-    ReceivedPacketTracker tracker = trackers[space];
+    ReceivedPacketTracker tracker = spaces.tracker(space);
     if (space == APP) {
       if (state == ST_HANDSHAKE) {
         packetsDropped++; // RFC 9001 §5.7: no 1-RTT processing before handshake completion
@@ -403,10 +392,7 @@ public final class QuicConnection {
     }
     int first = k.lastFirstByte();
     if (state == ST_CLOSING) {
-      closeRecvCount++;
-      if ((closeRecvCount & (closeRecvCount - 1)) == 0) {
-        closeSendPending = true; // RFC 9000 §10.2.1: answer at an exponentially decreasing rate
-      }
+      close.onPacketWhileClosing(); // RFC 9000 §10.2.1
       return;
     }
     if (PacketHeaderFlyweight.reservedBits(first) != 0) {
@@ -435,12 +421,9 @@ public final class QuicConnection {
       return;
     }
     if (tracker.onReceived(pn, res > 0, now) && res > 0) {
-      ackPending[space] = true;
+      spaces.setAckPending(space, true);
     }
-    ackElicitingSentSinceRx = false;
-    if (idleTimeoutNanos > 0) {
-      idleDeadline = now + idleTimeoutNanos;
-    }
+    idle.onPacketReceived(now);
     if (space == HANDSHAKE) {
       // RFC 9000 §8.1: a Handshake packet proves the client received our Initial.
       amp.markValidated();
@@ -477,7 +460,7 @@ public final class QuicConnection {
 
   /** The peer's packet {@code pn} uses the next key phase; false if that closed the connection. */
   private boolean onPeerKeyUpdate(long pn, long now) {
-    if (!keys.onPeerKeyUpdate(pn, nextPn[APP], now + 3 * rtt.pto(true))) {
+    if (!keys.onPeerKeyUpdate(pn, spaces.nextPn(APP), now + 3 * rtt.pto(true))) {
       closeTransport(
           TransportError.KEY_UPDATE_ERROR, 0, "key update before the previous was acked", now);
       return false;
@@ -506,8 +489,7 @@ public final class QuicConnection {
     QuicConnection c =
         accept(cfg, listener, dcid, 0, 8, scid, 0, 8, dcid, 0, 8, false, peer, true, now);
     c.onSecrets(EncryptionLevel.APPLICATION, CipherSuite.TLS_AES_128_GCM_SHA256, cs, ss);
-    c.peerMaxUdp = 1350;
-    c.peerMaxDatagramFrame = 65535;
+    c.sender.onPeerParameters(1350, 65535);
     c.peerActiveCidLimit = 4;
     c.discardSpace(INITIAL);
     c.onHandshakeComplete(now);
@@ -524,9 +506,9 @@ public final class QuicConnection {
     inBuf.wrap(buf);
     int res = processFrames(APP, PacketHeaderFlyweight.TYPE_SHORT, off, off + len, null, now);
     if (res >= 0 && state != ST_DRAINING && state != ST_CLOSED) {
-      ReceivedPacketTracker t = trackers[APP];
+      ReceivedPacketTracker t = spaces.tracker(APP);
       if (t.onReceived(t.largest() + 1, res > 0, now) && res > 0) {
-        ackPending[APP] = true;
+        spaces.setAckPending(APP, true);
       }
     }
     afterProcessing(now);
@@ -879,17 +861,13 @@ public final class QuicConnection {
       LOG.debug("initial_source_connection_id does not match the client's SCID");
       return null;
     }
-    peerMaxUdp = peerTp.maxUdpPayloadSize;
-    peerMaxDatagramFrame = peerTp.maxDatagramFrameSize;
+    sender.onPeerParameters(peerTp.maxUdpPayloadSize, peerTp.maxDatagramFrameSize);
     peerAckDelayExponent = peerTp.ackDelayExponent;
     peerActiveCidLimit = peerTp.activeConnectionIdLimit;
     observed.setWanted(cfg.addressDiscovery && ObservedAddress.peerWants(peerTp.addressDiscovery));
     rtt.setMaxAckDelay(peerTp.maxAckDelay * 1_000_000L);
-    long peerIdle = peerTp.maxIdleTimeout;
-    long ours = cfg.idleTimeoutMs;
-    long eff = ours == 0 ? peerIdle : (peerIdle == 0 ? ours : Math.min(ours, peerIdle));
-    idleTimeoutNanos = eff * 1_000_000L;
-    idleDeadline = idleTimeoutNanos > 0 ? lastNow + idleTimeoutNanos : PacketNumberSpace.NO_TIME;
+    long idleMs = IdleTimer.effectiveMillis(cfg.idleTimeoutMs, peerTp.maxIdleTimeout);
+    idle.configure(idleMs * 1_000_000L, lastNow);
 
     TransportParameters tp = new TransportParameters();
     tp.setOriginalDestinationConnectionId(new UnsafeBuffer(odcid), 0, odcid.length);
@@ -941,7 +919,7 @@ public final class QuicConnection {
     // Handshake keys then.
     discardSpace(HANDSHAKE);
     loss.setHandshakeConfirmed();
-    handshakeDonePending = true;
+    sender.onEstablished();
     observed.observe(paths.peer());
     amp.markValidated();
     // The client's Initial DCID stays routed to this connection until it ends: a retransmitted
@@ -960,14 +938,13 @@ public final class QuicConnection {
   private void discardSpace(int space) {
     keys.discard(space);
     loss.discardSpace(space);
-    trackers[space].reset();
-    ackPending[space] = false;
+    spaces.discard(space);
     crypto.discard(space);
     sent.discard(space);
   }
 
   // ------------------------------------------------------------------------------------------
-  // Sending
+  // Sending (the packets themselves: PacketAssembler)
 
   /**
    * Writes the next UDP payload to send into {@code out[off..]} (at most {@code min(peer
@@ -986,458 +963,29 @@ public final class QuicConnection {
     if (state != ST_HANDSHAKE && keys.aead().sendKeyExhausted()) {
       return 0; // RFC 9001 §6.6: this key protects no more packets
     }
-    outBuf.wrap(out);
-    int maxLen = (int) Math.min(peerMaxUdp, cfg.maxUdpPayloadSize);
-    maxLen = Math.min(maxLen, out.length - off);
     if (state == ST_CLOSING) {
-      return sendClose(out, off, maxLen, nowNanos);
+      return sender.pollClose(out, off, nowNanos);
     }
-    if (state == ST_ESTABLISHED && paths.hasProbe()) {
-      int n = sendProbe(out, off, maxLen, nowNanos);
-      if (n > 0) {
-        return n;
-      }
-    }
-    paths.sendToPeer();
-    maxLen = Math.min(maxLen, amp.sendAllowance());
-    if (maxLen < 64) {
-      return 0;
-    }
-    boolean wantInitial = wantsToSend(INITIAL, nowNanos);
-    boolean wantHandshake = wantsToSend(HANDSHAKE, nowNanos);
-    boolean wantApp = state == ST_ESTABLISHED && wantsToSend(APP, nowNanos);
-    if (wantInitial && maxLen < MIN_INITIAL_DATAGRAM) {
-      wantInitial = false; // cannot pad it (RFC 9000 §14.1): wait for more bytes from the client
-    }
-    int pos = off;
-    int end = off + maxLen;
-    int padTo = wantInitial ? off + MIN_INITIAL_DATAGRAM : 0;
-    if (wantInitial) {
-      boolean last = !wantHandshake && !wantApp;
-      pos += buildPacket(INITIAL, out, pos, end, last ? padTo : 0, nowNanos);
-    }
-    if (wantHandshake) {
-      pos += buildPacket(HANDSHAKE, out, pos, end, wantApp ? 0 : padTo, nowNanos);
-    }
-    if (wantApp) {
-      pos += buildPacket(APP, out, pos, end, padTo, nowNanos);
-    }
-    int n = pos - off;
-    if (n > 0 && wantInitial && n < MIN_INITIAL_DATAGRAM) {
-      // The packet meant to carry the padding had nothing to send: close the datagram with a
-      // PADDING-only packet of the highest space with keys (RFC 9000 §14.1).
-      int space =
-          keys.send(APP) != null && state == ST_ESTABLISHED
-              ? APP
-              : keys.send(HANDSHAKE) != null ? HANDSHAKE : INITIAL;
-      pos += controlPacket(space, out, pos, end, padTo, false);
-      n = pos - off;
-    }
-    if (n > 0) {
-      onDatagramSent(n, nowNanos);
-    }
-    return n;
+    return sender.poll(out, off, nowNanos);
   }
 
   /**
    * RFC 9001 §6.6: a key update before the confidentiality limit, or a close if none is possible.
    */
   private void checkAeadLimits(long now) {
-    int r = keys.checkAeadLimits(loss.ledger(APP).largestAcked(), nextPn[APP]);
+    long next = spaces.nextPn(APP);
+    int r = keys.checkAeadLimits(loss.ledger(APP).largestAcked(), next);
     if (r == KeyPhases.LIMITS_KEY_UPDATED) {
-      LOG.debug("key update initiated at packet {}", nextPn[APP]);
+      LOG.debug("key update initiated at packet {}", next);
     } else if (r == KeyPhases.LIMITS_MUST_CLOSE) {
       closeTransport(
           TransportError.AEAD_LIMIT_REACHED, 0, "AEAD confidentiality limit, no key update", now);
     }
   }
 
-  private void onDatagramSent(int n, long now) {
-    amp.onDatagramSent(n);
-    bytesSent += n;
-    datagramsSent++;
-    qlog.recovery(now, cc, rtt);
-  }
-
   /** Where the datagram last returned by {@link #pollDatagram} goes. */
   public InetSocketAddress pollDestination() {
-    return paths.destination();
-  }
-
-  private boolean wantsToSend(int space, long now) {
-    if (keys.send(space) == null) {
-      return false;
-    }
-    if (ackPending[space] && trackers[space].ackWanted(now)) {
-      return true;
-    }
-    if (loss.probesPending() > 0 && loss.ptoSpace() == space) {
-      return true;
-    }
-    if (space != APP) {
-      return crypto.hasPending(space) && loss.canSend(space, 1200);
-    }
-    if (handshakeDonePending
-        || observed.isPending()
-        || credit.hasPending()
-        || cids.hasPendingRetires()
-        || paths.hasPathResponse()
-        || cids.hasAnnouncements()) {
-      return !loss.isFull(space);
-    }
-    return !datagrams.isEmpty() && loss.canSend(space, 1200);
-  }
-
-  /**
-   * Writes the header of a packet of {@code space} at {@code start} in {@code outBuf} (Initial
-   * without a token, Handshake, or 1-RTT with the current key phase); returns the packet number
-   * offset.
-   */
-  private int writeHeader(int space, int start, long pn, int pnLen) {
-    UnsafeBuffer dcid = cids.dcid();
-    int dcidLen = cids.dcidLength();
-    if (space == INITIAL) {
-      return PacketHeaderWriter.writeInitial(
-          outBuf,
-          start,
-          VERSION,
-          dcid,
-          0,
-          dcidLen,
-          cids.initialLocalCid(),
-          0,
-          cids.localLength(),
-          null,
-          0,
-          0,
-          pn,
-          pnLen);
-    }
-    if (space == HANDSHAKE) {
-      return PacketHeaderWriter.writeHandshake(
-          outBuf,
-          start,
-          VERSION,
-          dcid,
-          0,
-          dcidLen,
-          cids.initialLocalCid(),
-          0,
-          cids.localLength(),
-          pn,
-          pnLen);
-    }
-    return PacketHeaderWriter.writeShortHeader(
-        outBuf, start, keys.sendPhase(), dcid, 0, dcidLen, pn, pnLen);
-  }
-
-  /**
-   * Builds one packet of {@code space} at {@code out[start..end)}; returns its length (0 if it had
-   * nothing to carry). When {@code padTo > 0} the packet is padded so that it ends at or after
-   * {@code padTo}. The frames go in a fixed order, each kind by its writer below: ACK, CRYPTO,
-   * 1-RTT control frames, DATAGRAM, and a PING when a probe has nothing else to carry.
-   */
-  private int buildPacket(int space, byte[] out, int start, int end, int padTo, long now) {
-    if (keys.send(space) == null || end - start < 64) {
-      return 0;
-    }
-    long pn = nextPn[space];
-    SentPacketLedger ledger = loss.ledger(space);
-    int pnLen = Math.max(2, PacketNumber.encodedLength(pn, ledger.largestAcked()));
-    int pnOff = writeHeader(space, start, pn, pnLen);
-    int payload = pnOff + pnLen;
-    int limit = end - TAG;
-    sent.beginPacket(space, ledger.recordCount());
-    boolean mayElicit = loss.canSend(space, end - start);
-    int pos = payload + writeAckFrame(space, payload, limit, now);
-    int elicit = pos;
-    if (mayElicit && space != APP) {
-      pos += writeCryptoFrame(space, pos, limit);
-    }
-    if (space == APP && !loss.isFull(space)) {
-      pos += writeControlFrames(pos, limit);
-      if (mayElicit && peerMaxDatagramFrame > 0) {
-        pos += writeDatagramFrames(pos, limit);
-      }
-    }
-    boolean ackEliciting = pos > elicit;
-    if (!ackEliciting
-        && loss.probesPending() > 0
-        && loss.ptoSpace() == space
-        && !loss.isFull(space)
-        && limit - pos > 1) {
-      pos += FrameWriter.writePing(outBuf, pos);
-      ackEliciting = true;
-    }
-    if (pos == payload) {
-      return 0;
-    }
-    return finishPacket(space, out, start, pnOff, pnLen, pos, end, padTo, ackEliciting, now);
-  }
-
-  /** An ACK frame when one is due ({@link ReceivedPacketTracker}, RFC 9000 §13.2). */
-  private int writeAckFrame(int space, int pos, int limit, long now) {
-    ReceivedPacketTracker t = trackers[space];
-    if (!ackPending[space] || !t.hasRanges() || limit - pos <= 40) {
-      return 0;
-    }
-    int rc = Math.min(t.rangeCount(), (limit - pos - 40) / 16);
-    for (int i = 0; i < rc; i++) {
-      ackGaps[i] = t.gap(i);
-      ackLengths[i] = t.rangeLength(i);
-    }
-    long delay = t.ackDelayMicros(now) >>> ACK_DELAY_EXPONENT;
-    int n =
-        FrameWriter.writeAck(
-            outBuf, pos, t.largest(), delay, t.firstRange(), ackGaps, ackLengths, rc);
-    sent.carriedAck(t.largest());
-    t.onAckSent();
-    ackPending[space] = false;
-    return n;
-  }
-
-  /** The next pending CRYPTO bytes of an Initial or Handshake packet. */
-  private int writeCryptoFrame(int space, int pos, int limit) {
-    int n = crypto.writeFrame(space, outBuf, pos, limit);
-    if (n > 0) {
-      sent.carriedCrypto(crypto.lastFrameOffset(), crypto.lastFrameLength());
-    }
-    return n;
-  }
-
-  /**
-   * The one-shot 1-RTT control frames that are due: HANDSHAKE_DONE, OBSERVED_ADDRESS,
-   * PATH_RESPONSE, flow credit, RETIRE_CONNECTION_ID, NEW_CONNECTION_ID.
-   */
-  private int writeControlFrames(int start, int limit) {
-    int pos = start;
-    if (handshakeDonePending && limit - pos > 1) {
-      pos += FrameWriter.writeHandshakeDone(outBuf, pos);
-      handshakeDonePending = false;
-      sent.carried(SentFrames.HANDSHAKE_DONE);
-    }
-    int n = observed.write(outBuf, pos, limit);
-    if (n > 0) {
-      pos += n;
-      sent.carried(SentFrames.OBSERVED_ADDRESS);
-    }
-    if (paths.hasPathResponse() && limit - pos > 9) {
-      pos += FrameWriter.writePathResponse(outBuf, pos, paths.takePathResponse());
-    }
-    n = credit.write(outBuf, pos, limit);
-    if (n > 0) {
-      pos += n;
-      sent.carried(credit.lastFlags() & ~SentFrames.MAX_STREAM_DATA);
-      if (credit.lastStreamId() >= 0) {
-        sent.carriedMaxStreamData(credit.lastStreamId());
-      }
-    }
-    if (cids.hasPendingRetires() && limit - pos > 9) {
-      long seq = cids.takeRetire();
-      pos += FrameWriter.writeRetireConnectionId(outBuf, pos, seq);
-      sent.carriedRetire(seq);
-    }
-    n = cids.writeNewConnectionIds(outBuf, pos, limit);
-    if (n > 0) {
-      pos += n;
-      sent.carriedNewConnectionIds(cids.lastAnnounced());
-    }
-    return pos - start;
-  }
-
-  /** As many queued DATAGRAM frames as fit (RFC 9221 §5), oldest first. */
-  private int writeDatagramFrames(int start, int limit) {
-    int pos = start;
-    while (!datagrams.isEmpty()) {
-      int len = datagrams.peekLength();
-      int h = FrameWriter.datagramHeaderLength(len, true);
-      if (limit - pos < h + len) {
-        break;
-      }
-      pos += FrameWriter.writeDatagramHeader(outBuf, pos, len, true);
-      datagrams.copyHead(outBuf, pos);
-      pos += len;
-      datagrams.removeHead();
-      datagramFramesSent++;
-    }
-    return pos - start;
-  }
-
-  /**
-   * Pads, protects and records the packet whose frames end at {@code pos}: the sent-frame record,
-   * the loss detector's ledger, the AEAD usage and the idle timer.
-   */
-  private int finishPacket(
-      int space,
-      byte[] out,
-      int start,
-      int pnOff,
-      int pnLen,
-      int pos,
-      int end,
-      int padTo,
-      boolean ackEliciting,
-      long now) {
-    long pn = nextPn[space];
-    int payload = pnOff + pnLen;
-    // Header protection needs 4 bytes of packet number + payload before the sample (RFC 9001
-    // §5.4.2); the Initial datagram padding goes into the last packet (RFC 9000 §14.1).
-    int minPayloadEnd = pnOff + 4;
-    if (padTo > 0) {
-      minPayloadEnd = Math.max(minPayloadEnd, Math.min(padTo, end) - TAG);
-    }
-    if (pos < minPayloadEnd) {
-      FrameWriter.writePadding(outBuf, pos, minPayloadEnd - pos);
-      pos = minPayloadEnd;
-    }
-    int payloadLen = pos - payload;
-    if (space != APP) {
-      PacketHeaderWriter.patchLength(
-          outBuf, PacketHeaderWriter.lengthFieldOffset(pnOff), pnLen + payloadLen + TAG);
-    }
-    qlog.packetSent(now, space, pn, pos + TAG - start, out, payload, payloadLen);
-    int n = keys.send(space).protect(out, start, pnOff, pnLen, payloadLen, pn);
-    if (n < 0) {
-      throw new IllegalStateException("packet protection failed: " + n);
-    }
-    nextPn[space] = pn + 1;
-    if (space == APP) {
-      keys.onProtected(sent.currentAckLargest());
-    }
-    boolean inFlight = ackEliciting || padTo > 0;
-    long token = sent.commit(inFlight);
-    loss.onPacketSent(space, pn, now, n, ackEliciting, inFlight, token);
-    if (ackEliciting && !ackElicitingSentSinceRx && idleTimeoutNanos > 0) {
-      // RFC 9000 §10.1: restart the idle timer when sending the first ack-eliciting packet after
-      // receiving.
-      ackElicitingSentSinceRx = true;
-      idleDeadline = Math.max(idleDeadline, now + idleTimeoutNanos);
-    }
-    return n;
-  }
-
-  /** A datagram to a path being validated: PATH_CHALLENGE / PATH_RESPONSE, padded (§8.2.1). */
-  private int sendProbe(byte[] out, int off, int maxLen, long now) {
-    int len = paths.prepareProbe(maxLen);
-    if (len < 64) {
-      return 0;
-    }
-    long pn = nextPn[APP];
-    int pnLen = 4;
-    int pnOff = writeHeader(APP, off, pn, pnLen);
-    int pos = pnOff + pnLen;
-    boolean challenge = paths.probeCarriesChallenge();
-    if (challenge) {
-      long data = paths.takeChallenge(now + 3 * rtt.pto(true));
-      pos += FrameWriter.writePathChallenge(outBuf, pos, data);
-    }
-    if (paths.probeCarriesResponse()) {
-      pos += FrameWriter.writePathResponse(outBuf, pos, paths.takeProbeResponse());
-    }
-    int payloadEnd = off + len - TAG;
-    if (pos < payloadEnd) {
-      FrameWriter.writePadding(outBuf, pos, payloadEnd - pos);
-      pos = payloadEnd;
-    }
-    int payloadLen = pos - pnOff - pnLen;
-    qlog.packetSent(now, APP, pn, pos + TAG - off, out, pnOff + pnLen, payloadLen);
-    int n = keys.send(APP).protect(out, off, pnOff, pnLen, payloadLen, pn);
-    if (n < 0) {
-      return 0;
-    }
-    keys.onProtected(-1);
-    nextPn[APP] = pn + 1;
-    // Probing packets are not tracked for loss: the challenge has its own retry timer.
-    loss.onPacketSent(APP, pn, now, n, false, false, 0);
-    paths.onProbeSent(n);
-    bytesSent += n;
-    datagramsSent++;
-    if (challenge) {
-      LOG.debug("PATH_CHALLENGE to {}", paths.destination());
-    }
-    return n;
-  }
-
-  /** Closing state: CONNECTION_CLOSE at every level the peer may be able to read. */
-  private int sendClose(byte[] out, int off, int maxLen, long now) {
-    if (!closeSendPending) {
-      return 0;
-    }
-    paths.sendToPeer();
-    maxLen = Math.min(maxLen, amp.sendAllowance());
-    boolean initial = keys.send(INITIAL) != null && maxLen >= MIN_INITIAL_DATAGRAM;
-    boolean handshake = keys.send(HANDSHAKE) != null;
-    boolean app = keys.send(APP) != null && state != ST_HANDSHAKE;
-    if (keys.send(APP) != null && !handshake && !initial) {
-      app = true;
-    }
-    if (maxLen < 64) {
-      return 0;
-    }
-    closeSendPending = false;
-    int pos = off;
-    int end = off + maxLen;
-    int padTo = initial ? off + MIN_INITIAL_DATAGRAM : 0;
-    if (initial) {
-      pos += controlPacket(INITIAL, out, pos, end, handshake || app ? 0 : padTo, true);
-    }
-    if (handshake) {
-      pos += controlPacket(HANDSHAKE, out, pos, end, app ? 0 : padTo, true);
-    }
-    if (app) {
-      pos += controlPacket(APP, out, pos, end, padTo, true);
-    }
-    int n = pos - off;
-    if (n > 0) {
-      onDatagramSent(n, now);
-    }
-    return n;
-  }
-
-  /** A CONNECTION_CLOSE packet ({@code close}) or a PADDING-only packet, not tracked for loss. */
-  private int controlPacket(int space, byte[] out, int start, int end, int padTo, boolean close) {
-    long pn = nextPn[space];
-    int pnLen = 4;
-    int pnOff = writeHeader(space, start, pn, pnLen);
-    int pos = pnOff + pnLen;
-    // RFC 9000 §10.2.3: an application close before the handshake is confirmed is sent as
-    // APPLICATION_ERROR in Initial/Handshake packets, without revealing the reason.
-    boolean app = closeApplication && space == APP;
-    long code = closeApplication && !app ? TransportError.APPLICATION_ERROR : closeErrorCode;
-    if (close) {
-      // The reason phrase goes only into 1-RTT packets (§10.2.3), cut to what fits: some clients
-      // (Netty's QUIC codec) never report a close with an empty reason (ZTNA-V1 §5).
-      int room = space == APP ? end - TAG - pos - 20 : 0;
-      pos +=
-          FrameWriter.writeConnectionClose(
-              outBuf, pos, app, code, app ? 0 : closeFrameType, closeReason, room);
-    }
-    int minEnd = pnOff + 4;
-    if (padTo > 0) {
-      minEnd = Math.max(minEnd, Math.min(padTo, end) - TAG);
-    }
-    if (pos < minEnd) {
-      FrameWriter.writePadding(outBuf, pos, minEnd - pos);
-      pos = minEnd;
-    }
-    int payloadLen = pos - pnOff - pnLen;
-    if (space != APP) {
-      PacketHeaderWriter.patchLength(
-          outBuf, PacketHeaderWriter.lengthFieldOffset(pnOff), pnLen + payloadLen + TAG);
-    }
-    qlog.packetSent(lastNow, space, pn, pos + TAG - start, out, pnOff + pnLen, payloadLen);
-    int n = keys.send(space).protect(out, start, pnOff, pnLen, payloadLen, pn);
-    if (n < 0) {
-      return 0;
-    }
-    nextPn[space] = pn + 1;
-    if (space == APP) {
-      keys.onProtected(-1);
-    }
-    if (!close) {
-      loss.onPacketSent(space, pn, lastNow, n, false, false, 0);
-    }
-    return n;
+    return sender.destination();
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1449,15 +997,11 @@ public final class QuicConnection {
       return Long.MAX_VALUE;
     }
     if (state == ST_CLOSING || state == ST_DRAINING) {
-      return closeEnd;
+      return close.end();
     }
-    long t = Math.min(idleDeadline, loss.timerDeadline());
+    long t = Math.min(idle.deadline(), loss.timerDeadline());
     if (!amp.isBlocked()) {
-      for (int s = 0; s < PacketNumberSpace.COUNT; s++) {
-        if (keys.send(s) != null && ackPending[s]) {
-          t = Math.min(t, trackers[s].ackDeadline());
-        }
-      }
+      t = Math.min(t, spaces.ackDeadline(keys));
     }
     t = Math.min(t, paths.nextTimeout());
     return Math.min(t, keys.nextTimeout());
@@ -1470,12 +1014,12 @@ public final class QuicConnection {
       return;
     }
     if (state == ST_CLOSING || state == ST_DRAINING) {
-      if (nowNanos >= closeEnd) {
+      if (nowNanos >= close.end()) {
         terminate();
       }
       return;
     }
-    if (nowNanos >= idleDeadline) {
+    if (nowNanos >= idle.deadline()) {
       notifyClosed(0, false, false, "idle timeout");
       terminate();
       return;
@@ -1517,12 +1061,8 @@ public final class QuicConnection {
       return;
     }
     state = ST_CLOSING;
-    closeErrorCode = code;
-    closeApplication = application;
-    closeFrameType = frameType;
-    closeReason = reason;
-    closeSendPending = true;
-    closeEnd = now + 3 * rtt.pto(true);
+    close.onClosing(code, application, frameType, reason, now + 3 * rtt.pto(true));
+    sender.onClosing();
     datagrams.clear();
     notifyClosed(code, application, false, reason);
   }
@@ -1532,12 +1072,11 @@ public final class QuicConnection {
       return;
     }
     state = ST_DRAINING;
-    closeEnd = now + 3 * rtt.pto(true);
-    datagrams.clear();
     long code = reader.errorCode();
     boolean app = reader.isApplicationClose();
-    closeErrorCode = code;
-    closeApplication = app;
+    close.onDraining(code, app, null, now + 3 * rtt.pto(true));
+    sender.onClosing();
+    datagrams.clear();
     notifyClosed(code, app, true, "closed by peer");
   }
 
@@ -1546,17 +1085,14 @@ public final class QuicConnection {
       return;
     }
     state = ST_DRAINING;
-    closeEnd = now + 3 * rtt.pto(true);
+    close.onDraining(0, false, "stateless reset", now + 3 * rtt.pto(true));
+    sender.onClosing();
     datagrams.clear();
-    closeErrorCode = 0;
-    closeApplication = false;
-    closeReason = "stateless reset";
     notifyClosed(0, false, true, "stateless reset");
   }
 
   private void notifyClosed(long code, boolean app, boolean byPeer, String reason) {
-    if (!closedNotified) {
-      closedNotified = true;
+    if (close.notifyOnce()) {
       listener.onClosed(this, code, app, byPeer, reason);
     }
   }
@@ -1566,9 +1102,13 @@ public final class QuicConnection {
       return;
     }
     // The trace's last event: after the closing/draining period (RFC 9000 §10.2), or at once on an
-    // idle timeout (closeErrorCode is 0 then).
+    // idle timeout (the error code is 0 then).
     qlog.connectionClosed(
-        lastNow, state == ST_DRAINING, closeApplication, closeErrorCode, state < ST_CLOSING);
+        lastNow,
+        state == ST_DRAINING,
+        close.isApplication(),
+        close.errorCode(),
+        state < ST_CLOSING);
     state = ST_CLOSED;
     if (aliasRouted) {
       aliasRouted = false;
@@ -1598,7 +1138,7 @@ public final class QuicConnection {
     if (state != ST_ESTABLISHED) {
       return SEND_NOT_ESTABLISHED;
     }
-    if (peerMaxDatagramFrame == 0) {
+    if (sender.peerMaxDatagramFrame() == 0) {
       return SEND_UNSUPPORTED;
     }
     if (len < 0 || len > maxDatagramPayload()) {
@@ -1614,14 +1154,7 @@ public final class QuicConnection {
 
   /** The largest DATAGRAM payload {@link #sendDatagram} accepts now (0 if none). */
   public int maxDatagramPayload() {
-    if (peerMaxDatagramFrame == 0) {
-      return 0;
-    }
-    int path = (int) Math.min(peerMaxUdp, cfg.maxUdpPayloadSize);
-    // short header (1 + DCID + 4-byte packet number) + AEAD tag + DATAGRAM type and 2-byte length
-    int p = path - 1 - cids.dcidLength() - 4 - TAG - 3;
-    long byFrame = peerMaxDatagramFrame - 3;
-    return (int) Math.max(0, Math.min(p, byFrame));
+    return sender.maxDatagramPayload();
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1669,15 +1202,15 @@ public final class QuicConnection {
 
   /** The error code of the close (ours or the peer's), 0 before. */
   public long closeErrorCode() {
-    return closeErrorCode;
+    return close.errorCode();
   }
 
   public boolean closeIsApplication() {
-    return closeApplication;
+    return close.isApplication();
   }
 
   public String closeReason() {
-    return closeReason;
+    return close.reason();
   }
 
   public long bytesReceived() {
@@ -1685,7 +1218,7 @@ public final class QuicConnection {
   }
 
   public long bytesSent() {
-    return bytesSent;
+    return sender.bytesSent();
   }
 
   public long datagramsReceived() {
@@ -1693,7 +1226,7 @@ public final class QuicConnection {
   }
 
   public long datagramsSent() {
-    return datagramsSent;
+    return sender.datagramsSent();
   }
 
   public long datagramFramesReceived() {
@@ -1701,7 +1234,7 @@ public final class QuicConnection {
   }
 
   public long datagramFramesSent() {
-    return datagramFramesSent;
+    return sender.datagramFramesSent();
   }
 
   public long datagramFramesDropped() {
@@ -1745,15 +1278,15 @@ public final class QuicConnection {
 
   String timers() {
     return "idle="
-        + (idleDeadline - lastNow)
+        + (idle.deadline() - lastNow)
         + " loss="
         + (loss.timerDeadline() - lastNow)
         + " ack0="
-        + (ackPending[0] ? trackers[0].ackDeadline() - lastNow : -1)
+        + (spaces.ackPending(0) ? spaces.tracker(0).ackDeadline() - lastNow : -1)
         + " ack1="
-        + (ackPending[1] ? trackers[1].ackDeadline() - lastNow : -1)
+        + (spaces.ackPending(1) ? spaces.tracker(1).ackDeadline() - lastNow : -1)
         + " ack2="
-        + (ackPending[2] ? trackers[2].ackDeadline() - lastNow : -1)
+        + (spaces.ackPending(2) ? spaces.tracker(2).ackDeadline() - lastNow : -1)
         + " blocked="
         + amp.isBlocked()
         + " allowance="
@@ -1796,48 +1329,14 @@ public final class QuicConnection {
     @Override
     public void onPacketAcked(
         int space, long pn, long token, int size, boolean inFlight, long timeSent) {
-      if (!sent.has(space)) {
-        return;
-      }
-      int flags = sent.flags(space, token);
-      if ((flags & SentFrames.ACK) != 0) {
-        trackers[space].onAckOfAckReceived(sent.ackLargest(space, token));
-      }
-      if ((flags & SentFrames.HANDSHAKE_DONE) != 0) {
-        handshakeDoneAcked = true;
-      }
-      int cLen = sent.cryptoLength(space, token);
-      if (cLen > 0) {
-        crypto.onAcked(space, sent.cryptoOffset(space, token), cLen);
-      }
+      sender.onPacketAcked(space, token);
     }
 
     @Override
     public void onPacketLost(
         int space, long pn, long token, int size, boolean inFlight, long timeSent) {
       qlog.packetLost(lastNow, space, pn);
-      if (!sent.has(space)) {
-        return;
-      }
-      int cLen = sent.cryptoLength(space, token);
-      if (cLen > 0) {
-        crypto.onLost(space, sent.cryptoOffset(space, token), cLen);
-      }
-      if (space != APP || state != ST_ESTABLISHED) {
-        return;
-      }
-      int flags = sent.flags(space, token);
-      if ((flags & SentFrames.HANDSHAKE_DONE) != 0 && !handshakeDoneAcked) {
-        handshakeDonePending = true;
-      }
-      if ((flags & SentFrames.OBSERVED_ADDRESS) != 0) {
-        observed.onLost(); // resend the newest observation (it supersedes a lost older one)
-      }
-      credit.onLost(flags, sent.streamId(token));
-      if ((flags & SentFrames.RETIRE_CID) != 0) {
-        cids.requeueRetire(sent.retiredSequence(token));
-      }
-      cids.onAnnouncementLost(sent.newConnectionIdMask(token));
+      sender.onPacketLost(space, token);
     }
 
     @Override

@@ -12,7 +12,6 @@ import dev.ztna.server.tls.TlsServerHandshake;
 import dev.ztna.server.wire.FrameReader;
 import dev.ztna.server.wire.FrameType;
 import dev.ztna.server.wire.PacketHeaderFlyweight;
-import dev.ztna.server.wire.PacketNumber;
 import dev.ztna.server.wire.TransportError;
 import dev.ztna.server.wire.TransportParameters;
 import java.net.InetSocketAddress;
@@ -101,7 +100,6 @@ public final class QuicConnection {
     final FrameReader reader = new FrameReader();
     final long[] ackGaps = new long[FrameReader.MAX_ACK_RANGES];
     final long[] ackLengths = new long[FrameReader.MAX_ACK_RANGES];
-    final byte[] hpMask = new byte[5];
   }
 
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -110,7 +108,6 @@ public final class QuicConnection {
   private FrameReader reader;
   private long[] ackGaps;
   private long[] ackLengths;
-  private byte[] hpMask;
   private final UnsafeBuffer inBuf = new UnsafeBuffer(new byte[0]);
 
   // The parts.
@@ -290,6 +287,22 @@ public final class QuicConnection {
    * buf}.
    */
   public void onDatagram(byte[] buf, int off, int len, InetSocketAddress from, long nowNanos) {
+    onDatagram(buf, off, len, null, from, nowNanos);
+  }
+
+  /**
+   * Processes one UDP datagram whose first packet's header the caller already parsed (the loop
+   * does, to route it): {@code first} is wrapped over {@code buf} at {@code off} for {@code len}
+   * bytes with this connection's CID length, and is used as is, so that each header is parsed once
+   * on its way in (coalesced packets after the first are parsed here). {@code first} may be null.
+   */
+  public void onDatagram(
+      byte[] buf,
+      int off,
+      int len,
+      PacketHeaderFlyweight first,
+      InetSocketAddress from,
+      long nowNanos) {
     lastNow = nowNanos;
     if (state == ST_CLOSED || state == ST_DRAINING || len <= 0) {
       return;
@@ -302,11 +315,16 @@ public final class QuicConnection {
     inBuf.wrap(buf);
     int pos = off;
     int end = off + len;
+    PacketHeaderFlyweight scratchHeader = hdr;
     while (pos < end && state != ST_CLOSED && state != ST_DRAINING) {
-      int r = hdr.wrap(inBuf, pos, end - pos, cids.localLength());
-      if (r != PacketHeaderFlyweight.OK) {
-        packetsDropped++;
-        break;
+      if (pos == off && first != null) {
+        hdr = first;
+      } else {
+        hdr = scratchHeader;
+        if (hdr.wrap(inBuf, pos, end - pos, cids.localLength()) != PacketHeaderFlyweight.OK) {
+          packetsDropped++;
+          break;
+        }
       }
       int next = hdr.packetEnd();
       int type = hdr.packetType();
@@ -337,7 +355,6 @@ public final class QuicConnection {
     reader = sc.reader;
     ackGaps = sc.ackGaps;
     ackLengths = sc.ackLengths;
-    hpMask = sc.hpMask;
   }
 
   private void afterProcessing(long now) {
@@ -358,28 +375,33 @@ public final class QuicConnection {
       InetSocketAddress from,
       boolean fromPeer,
       long now) {
-    PacketProtection k = keys.receive(space);
-    if (k == null) {
+    // Header protection is removed once, with the current keys of the space (their header
+    // protection key is that of every 1-RTT key phase, RFC 9001 §6.1); the key phase bit then picks
+    // the keys that open the payload (§6.3).
+    PacketProtection current = keys.receive(space);
+    if (current == null) {
       packetsDropped++;
+      return;
+    }
+    if (space == APP && state == ST_HANDSHAKE) {
+      packetsDropped++; // RFC 9001 §5.7: no 1-RTT processing before handshake completion
       return;
     }
     int pnOff = hdr.pnOffset();
     ReceivedPacketTracker tracker = spaces.tracker(space);
-    if (space == APP) {
-      if (state == ST_HANDSHAKE) {
-        packetsDropped++; // RFC 9001 §5.7: no 1-RTT processing before handshake completion
-        return;
-      }
-      k = selectRxKeys(buf, start, pnOff, end, tracker.largest());
-      if (k == null) {
-        packetsDropped++;
-        return;
-      }
-    }
-    long pn = k.unprotect(buf, start, pnOff, end, tracker.largest());
+    long pn = current.removeHeaderProtection(buf, start, pnOff, end, tracker.largest());
     if (pn < 0) {
+      packetsDropped++; // too short to hold the header protection sample
+      return;
+    }
+    int first = current.lastFirstByte();
+    boolean phase = PacketHeaderFlyweight.keyPhase(first);
+    PacketProtection k = space == APP ? keys.selectReceive(pn, phase) : current;
+    int payloadOff = pnOff + current.lastPacketNumberLength();
+    int plaintext = k.openPayload(buf, start, payloadOff, end, pn);
+    if (plaintext < 0) {
       packetsDropped++;
-      if (pn == PacketProtection.ERR_AUTH && keys.aead().onAuthenticationFailure()) {
+      if (keys.aead().onAuthenticationFailure()) {
         // RFC 9001 §6.6: past the integrity limit, close at once and process no more packets.
         closeTransport(TransportError.AEAD_LIMIT_REACHED, 0, "AEAD integrity limit", now);
         return;
@@ -390,7 +412,6 @@ public final class QuicConnection {
       }
       return;
     }
-    int first = k.lastFirstByte();
     if (state == ST_CLOSING) {
       close.onPacketWhileClosing(); // RFC 9000 §10.2.1
       return;
@@ -402,14 +423,10 @@ public final class QuicConnection {
     if (tracker.isDuplicate(pn)) {
       return;
     }
-    if (space == APP) {
-      boolean phase = PacketHeaderFlyweight.keyPhase(first);
-      if (keys.isPeerUpdate(k, phase) && !onPeerKeyUpdate(pn, now)) {
-        return;
-      }
+    if (space == APP && keys.isPeerUpdate(k, phase) && !onPeerKeyUpdate(pn, now)) {
+      return;
     }
-    int payloadOff = k.lastPayloadOffset();
-    int payloadEnd = payloadOff + k.lastPayloadLength();
+    int payloadEnd = payloadOff + plaintext;
     inShortPacket = space == APP;
     qlog.packetReceived(now, space, pn, end - start, buf, payloadOff, payloadEnd - payloadOff);
     int res = processFrames(space, type, payloadOff, payloadEnd, from, now);
@@ -436,26 +453,6 @@ public final class QuicConnection {
     if (space == APP && !fromPeer && from != null && !from.equals(paths.peer())) {
       onPacketFromNewAddress(from, res == 2, pn == tracker.largest(), now);
     }
-  }
-
-  /**
-   * Key phase selection for a short-header packet (RFC 9001 §6.3): removes header protection on a
-   * scratch copy of the first byte and packet number to read the key phase bit.
-   */
-  private PacketProtection selectRxKeys(byte[] buf, int start, int pnOff, int end, long largest) {
-    PacketProtection cur = keys.receive(APP);
-    if (end - pnOff < 4 + PacketProtection.SAMPLE_LENGTH) {
-      return null;
-    }
-    cur.headerProtectionMask(buf, pnOff + 4, hpMask);
-    int first = (buf[start] ^ (hpMask[0] & 0x1f)) & 0xff;
-    int pnLen = (first & 0x03) + 1;
-    long truncated = 0;
-    for (int i = 0; i < pnLen; i++) {
-      truncated = (truncated << 8) | ((buf[pnOff + i] ^ hpMask[1 + i]) & 0xff);
-    }
-    long pn = PacketNumber.decode(largest, truncated, pnLen * 8);
-    return keys.selectReceive(pn, (first & 0x04) != 0);
   }
 
   /** The peer's packet {@code pn} uses the next key phase; false if that closed the connection. */

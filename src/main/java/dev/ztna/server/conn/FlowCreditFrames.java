@@ -4,16 +4,23 @@ import dev.ztna.server.wire.FrameWriter;
 import org.agrona.MutableDirectBuffer;
 
 /**
- * The flow-control credit the server owes the peer (RFC 9000 §4): MAX_DATA, MAX_STREAMS for either
- * direction and MAX_STREAM_DATA per stream, queued when {@link FlowControl} wants an update and
- * queued again when the packet carrying one is lost (§13.3: the newest value is sent). The frames
- * carry the values {@link FlowControl} holds when they are written. Allocation-free.
+ * The peer's streams as far as the server tracks them (it opens none and reads none: the relay
+ * speaks DATAGRAM): the {@link FlowControl} of the peer's streams, created when the first stream
+ * frame arrives (about 14 KB that a connection without streams never holds), and the flow-control
+ * credit the server owes the peer (RFC 9000 §4): MAX_DATA, MAX_STREAMS for either direction and
+ * MAX_STREAM_DATA per stream, queued when {@link FlowControl} wants an update and queued again when
+ * the packet carrying one is lost (§13.3: the newest value is sent). The frames carry the values
+ * {@link FlowControl} holds when they are written. Allocation-free once created.
  */
 final class FlowCreditFrames {
   /** MAX_STREAM_DATA frames queued at most (further updates wait for the next one). */
   static final int PENDING_STREAMS = 16;
 
-  private final FlowControl flow;
+  private final long maxData;
+  private final long maxStreamData;
+  private final int maxStreamsBidi;
+  private final int maxStreamsUni;
+  private FlowControl flow;
   private boolean maxDataPending;
   private boolean maxStreamsBidiPending;
   private boolean maxStreamsUniPending;
@@ -22,8 +29,25 @@ final class FlowCreditFrames {
   private int lastFlags;
   private long lastStreamId;
 
-  FlowCreditFrames(FlowControl flow) {
-    this.flow = flow;
+  /** Our initial_max_data, initial_max_stream_data_* and initial_max_streams_* (RFC 9000 §18.2). */
+  FlowCreditFrames(long maxData, long maxStreamData, int maxStreamsBidi, int maxStreamsUni) {
+    this.maxData = maxData;
+    this.maxStreamData = maxStreamData;
+    this.maxStreamsBidi = maxStreamsBidi;
+    this.maxStreamsUni = maxStreamsUni;
+  }
+
+  /** The flow control of the peer's streams, created on first use. */
+  FlowControl flow() {
+    if (flow == null) {
+      flow = new FlowControl(maxData, maxStreamData, maxStreamData, maxStreamsBidi, maxStreamsUni);
+    }
+    return flow;
+  }
+
+  /** Whether a stream frame ever arrived (tests). */
+  boolean hasStreamState() {
+    return flow != null;
   }
 
   /** After received stream data or a reset: queues the connection-level updates now due. */

@@ -120,7 +120,6 @@ public final class QuicConnection {
   private final LossDetector loss;
   private final SentFrames sent;
   private final CryptoStreams crypto = new CryptoStreams();
-  private final FlowControl flow;
   private final FlowCreditFrames credit;
   private final ConnectionIds cids;
   private final Paths paths;
@@ -131,9 +130,10 @@ public final class QuicConnection {
   private final PacketAssembler sender;
 
   // Handshake inputs.
-  private final byte[] clientScid;
-  private final byte[] odcid;
-  private final byte[] retryScid;
+  // Handshake inputs for the transport parameters (RFC 9000 §7.3), dropped once confirmed.
+  private byte[] clientScid;
+  private byte[] odcid;
+  private byte[] retryScid;
   private final byte[] aliasCid;
   private boolean aliasRouted;
 
@@ -178,14 +178,12 @@ public final class QuicConnection {
     this.cc = new NewRenoCongestionController(Math.max(1200, cfg.maxUdpPayloadSize));
     this.loss = new LossDetector(rtt, cc, amp, callbacks, recInitial, recMax);
     this.sent = new SentFrames(recInitial, recMax);
-    this.flow =
-        new FlowControl(
+    this.credit =
+        new FlowCreditFrames(
             cfg.initialMaxData,
-            cfg.initialMaxStreamData,
             cfg.initialMaxStreamData,
             (int) cfg.initialMaxStreamsBidi,
             (int) cfg.initialMaxStreamsUni);
-    this.credit = new FlowCreditFrames(flow);
     this.clientScid = copy(scid, scidOff, scidLen);
     this.odcid = copy(odcid, odcidOff, odcidLen);
     this.qlog = cfg.qlog.open(this.odcid, 0, odcidLen, now);
@@ -581,6 +579,7 @@ public final class QuicConnection {
       return 0;
     }
     if (FrameType.isStream(type)) {
+      FlowControl flow = credit.flow();
       int r =
           flow.onStreamData(reader.streamId(), reader.offset(), reader.dataLength(), reader.fin());
       if (r < 0) {
@@ -599,7 +598,7 @@ public final class QuicConnection {
     switch ((int) type) {
       case 0x04: // RESET_STREAM
         {
-          int r = flow.onStreamReset(reader.streamId(), reader.finalSize());
+          int r = credit.flow().onStreamReset(reader.streamId(), reader.finalSize());
           if (r < 0) {
             return fail(ConnErrors.transportErrorCode(r), type, "RESET_STREAM rejected", now);
           }
@@ -613,7 +612,7 @@ public final class QuicConnection {
           int r =
               type == FrameType.STREAM_DATA_BLOCKED
                   ? checkReceiveStream(reader.streamId())
-                  : flow.onSendSideFrame(reader.streamId());
+                  : credit.flow().onSendSideFrame(reader.streamId());
           if (r < 0) {
             return fail(ConnErrors.transportErrorCode(r), type, "stream frame rejected", now);
           }
@@ -927,7 +926,12 @@ public final class QuicConnection {
       issueLocalCid(true);
     }
     peerIdentity = tls.peerIdentity();
-    tls = null; // the handshake state (transcript, key schedule) is no longer needed
+    // The handshake-only state goes: the TLS transcript and key schedule (the Initial and Handshake
+    // keys, CRYPTO buffers and packet number spaces went with discardSpace).
+    tls = null;
+    clientScid = null;
+    odcid = null;
+    retryScid = null;
     listener.onEstablished(this);
   }
 
@@ -1296,6 +1300,23 @@ public final class QuicConnection {
 
   RttEstimator rtt() {
     return rtt;
+  }
+
+  /**
+   * Whether anything kept only for the handshake is still held: TLS state, Initial or Handshake
+   * keys, CRYPTO buffers, received-packet trackers or sent-frame records of those spaces (tests).
+   */
+  boolean holdsHandshakeState() {
+    boolean held = tls != null || clientScid != null || odcid != null;
+    for (int s = INITIAL; s <= HANDSHAKE; s++) {
+      held |= hasKeys(s) || crypto.holdsBuffers(s) || !spaces.isDiscarded(s) || sent.has(s);
+    }
+    return held;
+  }
+
+  /** Whether the state of the peer's streams was created (a stream frame arrived; tests). */
+  boolean holdsStreamState() {
+    return credit.hasStreamState();
   }
 
   // ------------------------------------------------------------------------------------------

@@ -839,22 +839,10 @@ public final class QuicConnection {
   // ------------------------------------------------------------------------------------------
   // TLS events
 
+  /** The client's transport parameters arrived in its ClientHello; returns ours, or null. */
   private byte[] onClientTransportParameters(byte[] params) {
-    TransportParameters peerTp = new TransportParameters();
-    int r = peerTp.decode(new UnsafeBuffer(params), 0, params.length, true);
-    if (r != TransportParameters.OK) {
-      LOG.debug("client transport parameters rejected: {}", peerTp.errorReason());
-      return null;
-    }
-    if (peerTp.initialSourceConnectionIdLength != clientScid.length
-        || !Arrays.equals(
-            peerTp.initialSourceConnectionId,
-            0,
-            clientScid.length,
-            clientScid,
-            0,
-            clientScid.length)) {
-      LOG.debug("initial_source_connection_id does not match the client's SCID");
+    TransportParameters peerTp = TransportParameterExchange.decodeClient(params, clientScid);
+    if (peerTp == null) {
       return null;
     }
     sender.onPeerParameters(peerTp.maxUdpPayloadSize, peerTp.maxDatagramFrameSize);
@@ -864,32 +852,7 @@ public final class QuicConnection {
     rtt.setMaxAckDelay(peerTp.maxAckDelay * 1_000_000L);
     long idleMs = IdleTimer.effectiveMillis(cfg.idleTimeoutMs, peerTp.maxIdleTimeout);
     idle.configure(idleMs * 1_000_000L, lastNow);
-
-    TransportParameters tp = new TransportParameters();
-    tp.setOriginalDestinationConnectionId(new UnsafeBuffer(odcid), 0, odcid.length);
-    if (retryScid != null) {
-      tp.setRetrySourceConnectionId(new UnsafeBuffer(retryScid), 0, retryScid.length);
-    }
-    tp.setInitialSourceConnectionId(cids.initialLocalCid(), 0, cids.localLength());
-    tp.setStatelessResetToken(cids.initialResetToken(), 0);
-    tp.maxIdleTimeout = cfg.idleTimeoutMs;
-    tp.maxUdpPayloadSize = cfg.maxUdpPayloadSize;
-    tp.initialMaxData = cfg.initialMaxData;
-    tp.initialMaxStreamDataBidiLocal = cfg.initialMaxStreamData;
-    tp.initialMaxStreamDataBidiRemote = cfg.initialMaxStreamData;
-    tp.initialMaxStreamDataUni = cfg.initialMaxStreamData;
-    tp.initialMaxStreamsBidi = cfg.initialMaxStreamsBidi;
-    tp.initialMaxStreamsUni = cfg.initialMaxStreamsUni;
-    tp.ackDelayExponent = ACK_DELAY_EXPONENT;
-    tp.maxAckDelay = MAX_ACK_DELAY_MS;
-    tp.activeConnectionIdLimit = cfg.activeConnectionIdLimit;
-    tp.maxDatagramFrameSize = cfg.maxDatagramFrameSize;
-    if (cfg.addressDiscovery) {
-      tp.addressDiscovery = ObservedAddress.PROVIDE_ONLY;
-    }
-    byte[] out = new byte[tp.encodedLength()];
-    tp.encode(new UnsafeBuffer(out), 0);
-    return out;
+    return TransportParameterExchange.encodeServer(cfg, odcid, retryScid, cids);
   }
 
   private void onSecrets(

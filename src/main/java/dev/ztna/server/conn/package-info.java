@@ -8,6 +8,22 @@
  * API and events through a {@link dev.ztna.server.conn.ConnectionListener}; settings come from an
  * immutable, shared {@link dev.ztna.server.conn.ConnectionConfig}.
  *
+ * <p>{@code QuicConnection} is the orchestrator: it parses and unprotects received packets (each
+ * header parsed and unmasked once), dispatches their frames and drives the lifecycle. Its state is
+ * held by parts split the way quiche splits a connection, each owning its state and its tests:
+ * {@link dev.ztna.server.conn.ConnectionIds} (local and peer CIDs, NEW/RETIRE_CONNECTION_ID, reset
+ * tokens; quiche's {@code cid.rs}), {@link dev.ztna.server.conn.Paths} (the path, its validation
+ * and per-path anti-amplification; {@code path.rs}), {@link dev.ztna.server.conn.KeyPhases} (keys
+ * per space, 1-RTT key updates, AEAD limits), {@link dev.ztna.server.conn.CryptoStreams} (CRYPTO
+ * per encryption level), {@link dev.ztna.server.conn.SentFrames} (what each sent packet carried,
+ * beside the ledger), {@link dev.ztna.server.conn.DatagramQueue}, {@link
+ * dev.ztna.server.conn.FlowCreditFrames} (the peer's streams, created on first use), {@link
+ * dev.ztna.server.conn.ObservedAddress}, {@link dev.ztna.server.conn.PacketNumberSpaces}, {@link
+ * dev.ztna.server.conn.CloseState}, {@link dev.ztna.server.conn.IdleTimer} and {@link
+ * dev.ztna.server.conn.TransportParameterExchange}; {@link dev.ztna.server.conn.PacketAssembler}
+ * writes the packets (one writer per frame kind) and requeues what was lost. Handshake-only state
+ * goes when the handshake is confirmed, so an idle established connection retains about 16 KB.
+ *
  * <p>It is built from socket-free, crypto-free pieces: received packet tracking and ACK scheduling
  * ({@link dev.ztna.server.conn.ReceivedPacketTracker}, RFC 9000 §13.2), RTT estimation ({@link
  * dev.ztna.server.conn.RttEstimator}, RFC 9002 §5), sent packet bookkeeping and loss detection

@@ -1,5 +1,7 @@
 package dev.ztna.server.crypto;
 
+import dev.ztna.server.wire.PacketNumber;
+
 /**
  * QUIC packet protection for one direction at one encryption level (RFC 9001 §5): AEAD payload
  * protection with nonce = iv XOR packet number (§5.3) and header protection (§5.4).
@@ -41,6 +43,7 @@ public final class PacketProtection {
   private int lastPayloadOffset;
   private int lastPayloadLength;
   private int lastFirstByte;
+  private int lastPnLength;
 
   private PacketProtection(
       CipherSuite suite,
@@ -218,8 +221,9 @@ public final class PacketProtection {
   /**
    * Removes header protection, decodes the full packet number (RFC 9000 §A.3) against {@code
    * largestPn} (the largest packet number successfully processed in this packet number space, -1 if
-   * none) and opens the payload in place. The packet spans {@code buf[packetOff, packetEnd)} (for a
-   * long header, {@code packetEnd} comes from its Length field).
+   * none) and opens the payload in place: {@link #removeHeaderProtection} then {@link
+   * #openPayload}. The packet spans {@code buf[packetOff, packetEnd)} (for a long header, {@code
+   * packetEnd} comes from its Length field).
    *
    * <p>On success the accessors {@link #lastPayloadOffset()}, {@link #lastPayloadLength()} and
    * {@link #lastFirstByte()} describe the packet. NOTE: whenever the result is not {@link
@@ -233,6 +237,26 @@ public final class PacketProtection {
    *     #ERR_BOUNDS}
    */
   public long unprotect(byte[] buf, int packetOff, int pnOff, int packetEnd, long largestPn) {
+    long pn = removeHeaderProtection(buf, packetOff, pnOff, packetEnd, largestPn);
+    if (pn < 0) {
+      return pn;
+    }
+    int n = openPayload(buf, packetOff, pnOff + lastPnLength, packetEnd, pn);
+    return n < 0 ? ERR_AUTH : pn;
+  }
+
+  /**
+   * Removes header protection in place (RFC 9001 §5.4) and decodes the full packet number against
+   * {@code largestPn} (RFC 9000 §A.3, {@link PacketNumber#decode}); {@link #lastFirstByte()} and
+   * {@link #lastPacketNumberLength()} then describe the header. Header protection keys do not
+   * change with the 1-RTT key phase (RFC 9001 §6.1), so a receiver unmasks once with its current
+   * keys, reads the key phase bit, and opens the payload ({@link #openPayload}) with the keys of
+   * that phase.
+   *
+   * @return the full packet number (>= 0), or {@link #ERR_SHORT}, {@link #ERR_BOUNDS}
+   */
+  public long removeHeaderProtection(
+      byte[] buf, int packetOff, int pnOff, int packetEnd, long largestPn) {
     if (buf == null || packetOff < 0 || pnOff <= packetOff || packetEnd > buf.length) {
       return ERR_BOUNDS;
     }
@@ -250,8 +274,24 @@ public final class PacketProtection {
       buf[pnOff + i] = (byte) b;
       truncated = (truncated << 8) | b;
     }
-    long pn = decodePacketNumber(largestPn, truncated, pnLen * 8);
-    int payloadOff = pnOff + pnLen;
+    lastFirstByte = first;
+    lastPnLength = pnLen;
+    return PacketNumber.decode(largestPn, truncated, pnLen * 8);
+  }
+
+  /** Length in bytes of the packet number of the last {@link #removeHeaderProtection}. */
+  public int lastPacketNumberLength() {
+    return lastPnLength;
+  }
+
+  /**
+   * Opens in place the payload {@code buf[payloadOff, packetEnd)} of packet {@code pn} whose header
+   * {@code buf[packetOff, payloadOff)} is already unmasked (the associated data, RFC 9001 §5.3).
+   *
+   * @return the plaintext length ({@link #lastPayloadOffset()}, {@link #lastPayloadLength()}
+   *     describe it), or {@link #ERR_AUTH}
+   */
+  public int openPayload(byte[] buf, int packetOff, int payloadOff, int packetEnd, long pn) {
     makeNonce(pn);
     int n =
         aead.open(
@@ -261,8 +301,7 @@ public final class PacketProtection {
     }
     lastPayloadOffset = payloadOff;
     lastPayloadLength = n;
-    lastFirstByte = first;
-    return pn;
+    return n;
   }
 
   /** Offset of the plaintext payload of the last successful {@link #unprotect}. */
@@ -276,29 +315,10 @@ public final class PacketProtection {
   }
 
   /**
-   * Unprotected first byte of the last successful {@link #unprotect}; for a short header the key
-   * phase bit is {@code (lastFirstByte() & 0x04)}.
+   * Unprotected first byte of the last {@link #removeHeaderProtection} (or successful {@link
+   * #unprotect}); for a short header the key phase bit is {@code (lastFirstByte() & 0x04)}.
    */
   public int lastFirstByte() {
     return lastFirstByte;
-  }
-
-  /**
-   * RFC 9000 §A.3: the packet number closest to {@code largestPn + 1} whose low {@code pnBits} bits
-   * equal {@code truncated}.
-   */
-  static long decodePacketNumber(long largestPn, long truncated, int pnBits) {
-    long expected = largestPn + 1;
-    long win = 1L << pnBits;
-    long hwin = win / 2;
-    long pnMask = win - 1;
-    long candidate = (expected & ~pnMask) | truncated;
-    if (candidate <= expected - hwin && candidate < (1L << 62) - win) {
-      return candidate + win;
-    }
-    if (candidate > expected + hwin && candidate >= win) {
-      return candidate - win;
-    }
-    return candidate;
   }
 }

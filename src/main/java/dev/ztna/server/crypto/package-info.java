@@ -7,7 +7,8 @@
  * nothing in steady state and report errors as negative codes. Handshake-time operations (HKDF, key
  * derivation) may allocate.
  *
- * <p>Depends only on the JDK, Agrona and BouncyCastle; it must not import the {@code wire} package
- * or any higher layer.
+ * <p>Depends only on the JDK, Agrona, BouncyCastle and, for the one packet number decoder (RFC 9000
+ * §A.3), {@link dev.ztna.server.wire.PacketNumber} from the layer below; it must not import any
+ * higher layer.
  */
 package dev.ztna.server.crypto;

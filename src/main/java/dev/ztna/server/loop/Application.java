@@ -37,6 +37,20 @@ public interface Application {
     return 0;
   }
 
+  /**
+   * The application error code of the CONNECTION_CLOSE the loop sends every connection when the
+   * server shuts down gracefully (RFC 9000 §10.2; the code space is the application protocol's, so
+   * the loop asks). The default is 0.
+   */
+  default long shutdownErrorCode() {
+    return 0;
+  }
+
+  /** The reason phrase sent with {@link #shutdownErrorCode()}. */
+  default String shutdownReason() {
+    return "server shutting down";
+  }
+
   /** An application that does nothing (the server still handshakes, ACKs and closes). */
   Application NONE =
       new Application() {

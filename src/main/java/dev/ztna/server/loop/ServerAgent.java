@@ -4,7 +4,6 @@ import static dev.ztna.server.wire.PacketHeaderFlyweight.MIN_INITIAL_DATAGRAM;
 
 import dev.ztna.server.conn.ConnectionConfig;
 import dev.ztna.server.conn.ConnectionIdGenerator;
-import dev.ztna.server.conn.ConnectionListener;
 import dev.ztna.server.conn.QuicConnection;
 import dev.ztna.server.loop.ServerCounters.Counter;
 import dev.ztna.server.wire.PacketHeaderFlyweight;
@@ -16,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 import org.agrona.DeadlineTimerWheel;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
-import org.agrona.collections.Object2ObjectHashMap;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.NanoClock;
@@ -37,8 +35,7 @@ import org.slf4j.LoggerFactory;
  * into the heap working array, where the codecs read it through an {@link UnsafeBuffer} and packet
  * protection (which needs {@code byte[]} for the JDK's AES-GCM intrinsics) decrypts it in place.
  */
-public final class ServerAgent
-    implements Agent, DeadlineTimerWheel.TimerHandler, ConnectionListener {
+public final class ServerAgent implements Agent, DeadlineTimerWheel.TimerHandler {
   /**
    * Datagrams read from one endpoint per duty cycle before moving on (fairness between sockets).
    */
@@ -60,9 +57,6 @@ public final class ServerAgent
    */
   public static final int STATELESS_RESETS_PER_MS = 2;
 
-  /** ZTNA-V1 §5: application error code of the graceful-shutdown CONNECTION_CLOSE. */
-  public static final long SHUTDOWN_ERROR = 0x103;
-
   private static final Logger LOG = LoggerFactory.getLogger(ServerAgent.class);
   private static final int MAX_DATAGRAM = 65_536;
   private static final int MAX_DATAGRAMS_PER_FLUSH = 256;
@@ -82,8 +76,8 @@ public final class ServerAgent
   private final LoopMetrics metrics;
   private boolean deliveringDatagram;
   private final ConnectionTable<ServerConnection> connections = new ConnectionTable<>();
-  private final Object2ObjectHashMap<QuicConnection, ServerConnection> byQuic =
-      new Object2ObjectHashMap<>();
+  private ServerConnection[] live = new ServerConnection[64];
+  private int liveCount;
   private final Long2ObjectHashMap<ServerConnection> timerOwners = new Long2ObjectHashMap<>();
   private final PacketHeaderFlyweight header = new PacketHeaderFlyweight();
   private final PeerAddress peer = new PeerAddress();
@@ -103,7 +97,6 @@ public final class ServerAgent
 
   private ServerConnection[] dirty = new ServerConnection[64];
   private int dirtyCount;
-  private ServerConnection accepting;
   private long nextConnectionId;
   private long statsTimerId;
   private long now;
@@ -221,9 +214,9 @@ public final class ServerAgent
   }
 
   /**
-   * Asks the loop (from any thread) to drain: every connection is closed with application error
-   * {@link #SHUTDOWN_ERROR} and new connections are refused. {@link ZtnaServer#close()} waits for
-   * the connections to go.
+   * Asks the loop (from any thread) to drain: every connection is closed with the application's
+   * shutdown close ({@link Application#shutdownErrorCode()}) and new connections are refused.
+   * {@link ZtnaServer#close()} waits for the connections to go.
    */
   public void requestShutdown() {
     shutdownRequested = true;
@@ -245,10 +238,14 @@ public final class ServerAgent
 
   private void beginShutdown() {
     shuttingDown = true;
-    LOG.info("draining {} connections", byQuic.size());
-    for (ServerConnection sc : byQuic.values()) {
+    LOG.info("draining {} connections", liveCount);
+    // The close code belongs to the application protocol, not to the loop.
+    long code = application.shutdownErrorCode();
+    String reason = application.shutdownReason();
+    for (int i = liveCount - 1; i >= 0; i--) {
+      ServerConnection sc = live[i];
       if (!sc.closed) {
-        sc.close(SHUTDOWN_ERROR, "server shutting down");
+        sc.close(code, reason);
       }
     }
   }
@@ -348,7 +345,7 @@ public final class ServerAgent
         return;
       }
       try {
-        sc.quic.onDatagram(rx, 0, len, from, now);
+        sc.quic.onDatagram(rx, 0, len, header, from, now); // the header parsed above, used as is
         markDirty(sc);
       } catch (RuntimeException e) {
         abort(sc, e);
@@ -479,43 +476,38 @@ public final class ServerAgent
       boolean retried,
       long source) {
     ServerConnection sc = new ServerConnection(this, ++nextConnectionId, endpoint, now);
-    accepting = sc;
-    QuicConnection quic;
-    try {
-      quic =
-          QuicConnection.accept(
-              connectionConfig,
-              this,
-              rx,
-              header.dcidOffset(),
-              header.dcidLength(),
-              rx,
-              header.scidOffset(),
-              header.scidLength(),
-              odcid,
-              0,
-              odcidLength,
-              retried,
-              from,
-              retried,
-              now);
-    } finally {
-      accepting = null;
-    }
+    // The connection's events go to its own handle (sc is its listener): no lookup per event.
+    QuicConnection quic =
+        QuicConnection.accept(
+            connectionConfig,
+            sc,
+            rx,
+            header.dcidOffset(),
+            header.dcidLength(),
+            rx,
+            header.scidOffset(),
+            header.scidLength(),
+            odcid,
+            0,
+            odcidLength,
+            retried,
+            from,
+            retried,
+            now);
     sc.quic = quic;
-    byQuic.put(quic, sc);
+    addLive(sc);
     sc.acceptedFrom = from;
     admission.onAdmitted(sc, source);
     scheduleHandshakeDeadline(sc);
     counters.increment(Counter.CONNECTIONS_ACCEPTED);
-    counters.set(Counter.LIVE_CONNECTIONS, byQuic.size());
+    counters.set(Counter.LIVE_CONNECTIONS, liveCount);
     counters.increment(Counter.HALF_OPEN_CONNECTIONS);
     io.onPeerChanged(sc, from);
     if (LOG.isInfoEnabled()) {
       LOG.info("{} accepted from {} (retry {})", sc, from, retried);
     }
     try {
-      quic.onDatagram(rx, 0, len, from, now);
+      quic.onDatagram(rx, 0, len, header, from, now);
       markDirty(sc);
     } catch (RuntimeException e) {
       abort(sc, e);
@@ -653,9 +645,9 @@ public final class ServerAgent
       connections.remove(sc.routedKeys[i], sc);
     }
     sc.routedCount = 0;
-    byQuic.remove(sc.quic);
+    removeLive(sc);
     counters.increment(Counter.CONNECTIONS_FREED);
-    counters.set(Counter.LIVE_CONNECTIONS, byQuic.size());
+    counters.set(Counter.LIVE_CONNECTIONS, liveCount);
     if (!sc.established) {
       counters.add(Counter.HALF_OPEN_CONNECTIONS, -1);
     }
@@ -702,14 +694,30 @@ public final class ServerAgent
     return true;
   }
 
-  private ServerConnection owner(QuicConnection c) {
-    ServerConnection sc = byQuic.get(c);
-    return sc != null ? sc : accepting;
+  private void addLive(ServerConnection sc) {
+    if (liveCount == live.length) {
+      live = Arrays.copyOf(live, liveCount * 2);
+    }
+    sc.liveIndex = liveCount;
+    live[liveCount++] = sc;
   }
 
-  @Override
-  public void onLocalCidIssued(QuicConnection c, byte[] cid, int off, int len) {
-    ServerConnection sc = owner(c);
+  private void removeLive(ServerConnection sc) {
+    int i = sc.liveIndex;
+    if (i < 0) {
+      return;
+    }
+    ServerConnection last = live[--liveCount];
+    live[i] = last;
+    last.liveIndex = i;
+    live[liveCount] = null;
+    sc.liveIndex = -1;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Connection events, forwarded by each ServerConnection (its QuicConnection's listener)
+
+  void onLocalCidIssued(ServerConnection sc, byte[] cid, int off, int len) {
     long key = ConnectionTable.key(cid, off, len);
     if (connections.put(key, sc)) {
       sc.addRoutedKey(key);
@@ -719,17 +727,13 @@ public final class ServerAgent
     }
   }
 
-  @Override
-  public void onLocalCidRetired(QuicConnection c, byte[] cid, int off, int len) {
-    ServerConnection sc = owner(c);
+  void onLocalCidRetired(ServerConnection sc, byte[] cid, int off, int len) {
     long key = ConnectionTable.key(cid, off, len);
     connections.remove(key, sc);
     sc.removeRoutedKey(key);
   }
 
-  @Override
-  public void onEstablished(QuicConnection c) {
-    ServerConnection sc = owner(c);
+  void onEstablished(ServerConnection sc, QuicConnection c) {
     counters.increment(Counter.HANDSHAKES_COMPLETED);
     cancelHandshakeDeadline(sc);
     admission.onEstablished(sc);
@@ -747,9 +751,7 @@ public final class ServerAgent
     application.onEstablished(sc);
   }
 
-  @Override
-  public void onDatagram(QuicConnection c, DirectBuffer data, int off, int len) {
-    ServerConnection sc = owner(c);
+  void onDatagram(ServerConnection sc, DirectBuffer data, int off, int len) {
     if (admission.allowDatagram(sc, len, now)) {
       deliveringDatagram = true;
       try {
@@ -760,27 +762,26 @@ public final class ServerAgent
     }
   }
 
-  @Override
-  public void onPeerAddressChanged(QuicConnection c, InetSocketAddress newPeer) {
+  void onPeerAddressChanged(ServerConnection sc, InetSocketAddress newPeer) {
     // RFC 9000 §9.3: the connection sends to its new (not yet validated) address at once; its
     // connected socket follows, so nothing more goes to a NAT port that may be closed already.
-    ServerConnection sc = owner(c);
     LOG.debug("{} sending to {}", sc, newPeer);
     io.onPeerChanged(sc, newPeer);
   }
 
-  @Override
-  public void onAddressChanged(QuicConnection c, InetSocketAddress newPeer) {
-    ServerConnection sc = owner(c);
+  void onAddressChanged(ServerConnection sc, InetSocketAddress newPeer) {
     LOG.info("{} moved to {}", sc, newPeer);
     io.onPeerChanged(sc, newPeer);
     application.onAddressChanged(sc, newPeer);
   }
 
-  @Override
-  public void onClosed(
-      QuicConnection c, long errorCode, boolean application, boolean byPeer, String reason) {
-    ServerConnection sc = owner(c);
+  void onClosed(
+      ServerConnection sc,
+      QuicConnection c,
+      long errorCode,
+      boolean application,
+      boolean byPeer,
+      String reason) {
     if (sc.closed) {
       return;
     }
@@ -824,6 +825,6 @@ public final class ServerAgent
 
   /** How many connections are live (accepted and not yet freed). */
   int liveConnections() {
-    return byQuic.size();
+    return liveCount;
   }
 }

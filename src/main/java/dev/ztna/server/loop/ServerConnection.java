@@ -1,5 +1,6 @@
 package dev.ztna.server.loop;
 
+import dev.ztna.server.conn.ConnectionListener;
 import dev.ztna.server.conn.QuicConnection;
 import java.net.InetSocketAddress;
 import java.nio.channels.DatagramChannel;
@@ -8,9 +9,10 @@ import org.agrona.DirectBuffer;
 /**
  * The loop's handle on one connection: the QUIC connection, the socket it arrived on, its timer,
  * and a slot for the application's own state. Applications send and close through it so that the
- * loop knows to flush.
+ * loop knows to flush. It is also its QUIC connection's {@link ConnectionListener}: each event
+ * reaches the loop with its connection's handle, without a lookup.
  */
-public final class ServerConnection implements ClientConnection {
+public final class ServerConnection implements ClientConnection, ConnectionListener {
   private static final long NO_TIMER = Long.MAX_VALUE;
 
   private final ServerAgent agent;
@@ -42,6 +44,9 @@ public final class ServerConnection implements ClientConnection {
   final TokenBucket byteBucket = new TokenBucket();
   long[] routedKeys = new long[8];
   int routedCount;
+
+  /** Index in the loop's table of live connections, -1 once freed. */
+  int liveIndex = -1;
 
   ServerConnection(ServerAgent agent, long id, UdpEndpoint endpoint, long startNanos) {
     this.agent = agent;
@@ -141,6 +146,45 @@ public final class ServerConnection implements ClientConnection {
   @Override
   public int maxDatagramPayload() {
     return closed || freed ? 0 : quic.maxDatagramPayload();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // ConnectionListener: this connection's events, forwarded to the loop
+
+  @Override
+  public void onLocalCidIssued(QuicConnection c, byte[] cid, int off, int len) {
+    agent.onLocalCidIssued(this, cid, off, len);
+  }
+
+  @Override
+  public void onLocalCidRetired(QuicConnection c, byte[] cid, int off, int len) {
+    agent.onLocalCidRetired(this, cid, off, len);
+  }
+
+  @Override
+  public void onEstablished(QuicConnection c) {
+    agent.onEstablished(this, c);
+  }
+
+  @Override
+  public void onDatagram(QuicConnection c, DirectBuffer data, int off, int len) {
+    agent.onDatagram(this, data, off, len);
+  }
+
+  @Override
+  public void onPeerAddressChanged(QuicConnection c, InetSocketAddress newPeer) {
+    agent.onPeerAddressChanged(this, newPeer);
+  }
+
+  @Override
+  public void onAddressChanged(QuicConnection c, InetSocketAddress newPeer) {
+    agent.onAddressChanged(this, newPeer);
+  }
+
+  @Override
+  public void onClosed(
+      QuicConnection c, long errorCode, boolean application, boolean byPeer, String reason) {
+    agent.onClosed(this, c, errorCode, application, byPeer, reason);
   }
 
   @Override

@@ -228,8 +228,9 @@ public final class ZtnaServer implements AutoCloseable {
   }
 
   /**
-   * Starts the drain without waiting: refuses new connections and closes every connection with
-   * 0x103; the loop keeps running until {@link #close()}.
+   * Starts the drain without waiting: refuses new connections and closes every connection with the
+   * application's shutdown close ({@link Application#shutdownErrorCode()}, 0x103 for the relay);
+   * the loop keeps running until {@link #close()}.
    */
   public void requestDrain() {
     agent.requestShutdown();
@@ -242,9 +243,10 @@ public final class ZtnaServer implements AutoCloseable {
   }
 
   /**
-   * Graceful stop: closes every connection with application error 0x103 (ZTNA-V1 §5), refuses new
-   * ones, waits up to the configured drain timeout for the closes to go out and the connections to
-   * be freed, then stops the loop thread and closes the sockets. Idempotent.
+   * Graceful stop: closes every connection with the application's shutdown error code (0x103 for
+   * the relay, ZTNA-V1 §5), refuses new ones, waits up to the configured drain timeout for the
+   * closes to go out and the connections to be freed, then stops the loop thread and closes the
+   * sockets. Idempotent.
    */
   @Override
   public void close() {

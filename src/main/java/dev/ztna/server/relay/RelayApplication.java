@@ -39,7 +39,10 @@ public final class RelayApplication implements Application {
   /** Application error: replaced by a newer Connector for the same service (ZTNA-V1 §5). */
   public static final long ERROR_REPLACED = 0x102;
 
-  /** Application error: server shutting down, graceful drain (ZTNA-V1 §5; used by the loop). */
+  /**
+   * Application error: server shutting down, graceful drain (ZTNA-V1 §5; the loop sends it through
+   * {@link #shutdownErrorCode()}).
+   */
   public static final long ERROR_SHUTTING_DOWN = 0x103;
 
   /** Application error: refused by policy (ZTNA-V1 §5; for authentication or rate limits). */
@@ -199,6 +202,12 @@ public final class RelayApplication implements Application {
    * Once per duty-cycle iteration: takes the loop's clock and applies a published policy. Allocates
    * nothing unless a policy was published.
    */
+  /** ZTNA-V1 §5: a graceful shutdown closes every connection with {@link #ERROR_SHUTTING_DOWN}. */
+  @Override
+  public long shutdownErrorCode() {
+    return ERROR_SHUTTING_DOWN;
+  }
+
   @Override
   public int onDutyCycle(long nowNanos) {
     now = nowNanos;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ztna.server.wire.PacketNumber;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -190,13 +191,13 @@ class Rfc9001VectorsTest {
   @Test
   void packetNumberDecodingRfc9000A3() {
     // RFC 9000 §A.3 example: largest 0xa82f30ea, truncated 0x9b32 (16 bits) -> 0xa82f9b32
-    assertEquals(0xa82f9b32L, PacketProtection.decodePacketNumber(0xa82f30eaL, 0x9b32, 16));
-    assertEquals(0, PacketProtection.decodePacketNumber(-1, 0, 8));
-    assertEquals(256, PacketProtection.decodePacketNumber(255, 0, 8));
-    assertEquals(255, PacketProtection.decodePacketNumber(256, 0xff, 8));
-    assertEquals(1, PacketProtection.decodePacketNumber(200, 1, 8) - 256);
+    assertEquals(0xa82f9b32L, PacketNumber.decode(0xa82f30eaL, 0x9b32, 16));
+    assertEquals(0, PacketNumber.decode(-1, 0, 8));
+    assertEquals(256, PacketNumber.decode(255, 0, 8));
+    assertEquals(255, PacketNumber.decode(256, 0xff, 8));
+    assertEquals(1, PacketNumber.decode(200, 1, 8) - 256);
     // near the top of the space: never beyond 2^62-1
     long max = (1L << 62) - 1;
-    assertEquals(max, PacketProtection.decodePacketNumber(max - 1, max & 0xff, 8));
+    assertEquals(max, PacketNumber.decode(max - 1, max & 0xff, 8));
   }
 }

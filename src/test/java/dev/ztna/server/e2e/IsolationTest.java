@@ -2,23 +2,49 @@ package dev.ztna.server.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ztna.server.relay.RelayCounters.Counter;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** ZTNA-V1 §4 routing: services are separate; with several Agents, replies go by inner address. */
 class IsolationTest {
   private static final long SEED = 3141L;
 
-  /** Everything left in a queue, without OBSERVED_ADDRESS messages. */
-  private static List<byte[]> rest(BlockingQueue<byte[]> q) {
+  /**
+   * Packets already delivered to each peer (by name) from a Kwik sender: Kwik retransmits the
+   * DATAGRAM frames of a packet it declares lost (TEST-CLIENTS.md), so one of these may arrive
+   * again later. Such a copy is the same packet of the same flow, not a leak; anything else
+   * arriving out of turn is a failure.
+   */
+  private final Map<String, List<byte[]>> resendable = new HashMap<>();
+
+  private int kwikDuplicates;
+
+  private boolean isKwikDuplicate(Peer to, byte[] d) {
+    for (byte[] p : resendable.getOrDefault(to.name(), List.of())) {
+      if (Arrays.equals(p, d)) {
+        kwikDuplicates++;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Everything left in a peer's queue that is neither OBSERVED_ADDRESS nor a Kwik retransmission of
+   * a packet it already had.
+   */
+  private List<byte[]> rest(Peer peer) {
     List<byte[]> out = new ArrayList<>();
     byte[] d;
-    while ((d = q.poll()) != null) {
-      if (!E2e.isObservedAddress(d)) {
+    while ((d = peer.datagrams().poll()) != null) {
+      if (!E2e.isObservedAddress(d) && !isKwikDuplicate(peer, d)) {
         out.add(d);
       }
     }
@@ -27,15 +53,22 @@ class IsolationTest {
 
   /**
    * Sends {@code count} numbered packets one at a time and checks each arrives at {@code to}
-   * unchanged; returns nothing but fails on any foreign packet seen at {@code to}.
+   * unchanged; fails on any other packet seen at {@code to} (but a Kwik retransmission of one it
+   * already had, see {@link #resendable}).
    */
-  private static void exchange(Peer from, Peer to, int src, int dst, int firstSeq, int count)
+  private void exchange(Peer from, Peer to, int src, int dst, int firstSeq, int count)
       throws InterruptedException {
     for (int i = 0; i < count; i++) {
       byte[] p = E2e.ipv4Packet(src, dst, firstSeq + i, 60 + i, SEED);
       from.send(p);
       byte[] got = E2e.nextPacket(to);
+      while (!Arrays.equals(p, got) && isKwikDuplicate(to, got)) {
+        got = E2e.nextPacket(to);
+      }
       assertArrayEquals(p, got, from.name() + " -> " + to.name() + " packet " + (firstSeq + i));
+      if (from instanceof KwikPeer) {
+        resendable.computeIfAbsent(to.name(), k -> new ArrayList<>()).add(p);
+      }
     }
   }
 
@@ -64,10 +97,14 @@ class IsolationTest {
       E2e.await(
           () -> relay.relay(Counter.RELAYED_AGENT_TO_CONNECTOR) >= 40,
           () -> relay.app.counters().toString());
-      assertEquals(0, rest(agentA.datagrams()).size() + rest(agentB.datagrams()).size());
-      assertEquals(0, rest(connA.datagrams()).size() + rest(connB.datagrams()).size());
+      assertEquals(0, rest(agentA).size() + rest(agentB).size());
+      assertEquals(0, rest(connA).size() + rest(connB).size());
+      // The Agents are quiche clients, which never resend a DATAGRAM: exactly 40 went to the
+      // Connectors. The Kwik Connector's retransmissions (if any) were relayed to its own Agent.
       assertEquals(40, relay.relay(Counter.RELAYED_AGENT_TO_CONNECTOR));
-      assertEquals(40, relay.relay(Counter.RELAYED_CONNECTOR_TO_AGENT));
+      long back = relay.relay(Counter.RELAYED_CONNECTOR_TO_AGENT);
+      System.out.println("Kwik DATAGRAM retransmissions seen: " + kwikDuplicates);
+      assertTrue(back >= 40, "relayed back " + back);
     }
   }
 
@@ -105,7 +142,7 @@ class IsolationTest {
           () -> relay.relay(Counter.DROP_NO_AGENT_FOR_ADDRESS) > dropsBefore,
           () -> relay.app.counters().toString());
       for (QuichePeer a : agents) {
-        assertEquals(0, rest(a.datagrams()).size(), a.name() + " got a foreign packet");
+        assertEquals(0, rest(a).size(), a.name() + " got a foreign packet");
       }
     }
   }

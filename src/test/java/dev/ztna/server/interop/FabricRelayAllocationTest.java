@@ -9,7 +9,6 @@ import dev.ztna.server.cluster.fabric.FabricCounters;
 import dev.ztna.server.cluster.fabric.FabricNodes;
 import dev.ztna.server.relay.RelayCounters;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -31,29 +30,6 @@ class FabricRelayAllocationTest {
 
   @TempDir Path dir;
 
-  private static byte[] register(int type, String service) {
-    byte[] id = service.getBytes(StandardCharsets.UTF_8);
-    byte[] m = new byte[2 + id.length];
-    m[0] = (byte) type;
-    m[1] = (byte) id.length;
-    System.arraycopy(id, 0, m, 2, id.length);
-    return m;
-  }
-
-  private static byte[] ipPacket(int seq, int size) {
-    byte[] p = new byte[size];
-    p[0] = 0x45;
-    p[12] = 10;
-    p[15] = 1;
-    p[16] = 10;
-    p[19] = 2;
-    p[20] = (byte) (seq >>> 24);
-    p[21] = (byte) (seq >>> 16);
-    p[22] = (byte) (seq >>> 8);
-    p[23] = (byte) seq;
-    return p;
-  }
-
   /** Agent sends, the Connector echoes back, {@code window} in flight. */
   private static void pingPong(
       QuicheConnection agent, QuicheConnection connector, int count, int window)
@@ -62,7 +38,7 @@ class FabricRelayAllocationTest {
     int received = 0;
     while (received < count) {
       while (sent < count && sent - received < window) {
-        agent.sendDatagram(ipPacket(sent++, 200));
+        agent.sendDatagram(RelayPathAllocationTest.ipPacket(sent++, 200));
       }
       byte[] atConnector = connector.datagrams().poll(30, TimeUnit.SECONDS);
       assertNotNull(atConnector, "relayed to the Connector");
@@ -80,7 +56,7 @@ class FabricRelayAllocationTest {
     Histogram h = new Histogram(3);
     for (int i = 0; i < count; i++) {
       long start = System.nanoTime();
-      agent.sendDatagram(ipPacket(i, 200));
+      agent.sendDatagram(RelayPathAllocationTest.ipPacket(i, 200));
       byte[] atConnector = connector.datagrams().poll(30, TimeUnit.SECONDS);
       assertNotNull(atConnector, "relayed to the Connector");
       connector.sendDatagram(atConnector);
@@ -92,17 +68,8 @@ class FabricRelayAllocationTest {
 
   @Test
   void crossNodeRelayAllocatesNothingOnEitherLoopThread() throws Exception {
-    // Descriptors far above 127, as on a busy server (see RelayPathAllocationTest, SelectorBoxing).
-    java.util.List<java.nio.channels.DatagramChannel> filler = new java.util.ArrayList<>();
-    for (int i = 0; i < 200; i++) {
-      filler.add(java.nio.channels.DatagramChannel.open());
-    }
-    try {
+    try (HighDescriptors descriptors = new HighDescriptors()) {
       crossNode();
-    } finally {
-      for (java.nio.channels.DatagramChannel c : filler) {
-        c.close();
-      }
     }
   }
 
@@ -117,20 +84,20 @@ class FabricRelayAllocationTest {
           connectorClient.handshake(nodes.node(1).address(), Duration.ofSeconds(30));
       assertNotNull(agent.datagrams().poll(30, TimeUnit.SECONDS)); // OBSERVED_ADDRESS
       assertNotNull(connector.datagrams().poll(30, TimeUnit.SECONDS));
-      connector.sendDatagram(register(0x11, "alloc-fabric"));
-      agent.sendDatagram(register(0x10, "alloc-fabric"));
+      connector.sendDatagram(RelayPathAllocationTest.register(0x11, "alloc-fabric"));
+      agent.sendDatagram(RelayPathAllocationTest.register(0x10, "alloc-fabric"));
       // Registration and the directory are asynchronous: retry the first packet until it arrives.
       byte[] first = null;
       for (int attempt = 0; attempt < 300 && first == null; attempt++) {
         if (attempt % 20 == 19) {
-          connector.sendDatagram(register(0x11, "alloc-fabric"));
-          agent.sendDatagram(register(0x10, "alloc-fabric"));
+          connector.sendDatagram(RelayPathAllocationTest.register(0x11, "alloc-fabric"));
+          agent.sendDatagram(RelayPathAllocationTest.register(0x10, "alloc-fabric"));
         }
-        agent.sendDatagram(ipPacket(-1, 200));
+        agent.sendDatagram(RelayPathAllocationTest.ipPacket(-1, 200));
         first = connector.datagrams().poll(100, TimeUnit.MILLISECONDS);
       }
       assertNotNull(first, "never routed Agent -> node 0 -> fabric -> node 1 -> Connector");
-      assertArrayEquals(ipPacket(-1, 200), first);
+      assertArrayEquals(RelayPathAllocationTest.ipPacket(-1, 200), first);
       connector.datagrams().clear();
 
       pingPong(agent, connector, 20_000, WINDOW);
@@ -168,11 +135,11 @@ class FabricRelayAllocationTest {
             localConnectorClient.handshake(nodes.node(0).address(), Duration.ofSeconds(30));
         assertNotNull(localAgent.datagrams().poll(30, TimeUnit.SECONDS));
         assertNotNull(localConnector.datagrams().poll(30, TimeUnit.SECONDS));
-        localConnector.sendDatagram(register(0x11, "same-node"));
-        localAgent.sendDatagram(register(0x10, "same-node"));
+        localConnector.sendDatagram(RelayPathAllocationTest.register(0x11, "same-node"));
+        localAgent.sendDatagram(RelayPathAllocationTest.register(0x10, "same-node"));
         byte[] got = null;
         for (int attempt = 0; attempt < 300 && got == null; attempt++) {
-          localAgent.sendDatagram(ipPacket(-1, 200));
+          localAgent.sendDatagram(RelayPathAllocationTest.ipPacket(-1, 200));
           got = localConnector.datagrams().poll(100, TimeUnit.MILLISECONDS);
         }
         assertNotNull(got, "same-node pair never relayed");

@@ -15,13 +15,10 @@ import dev.ztna.server.loop.ZtnaServer;
 import dev.ztna.server.relay.RelayApplication;
 import dev.ztna.server.relay.RelayCounters;
 import java.lang.management.ManagementFactory;
-import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
@@ -38,7 +35,7 @@ class RelayPathAllocationTest {
   private static final com.sun.management.ThreadMXBean THREADS =
       (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
-  private static byte[] register(int type, String service) {
+  static byte[] register(int type, String service) {
     byte[] id = service.getBytes(StandardCharsets.UTF_8);
     byte[] m = new byte[2 + id.length];
     m[0] = (byte) type;
@@ -47,7 +44,7 @@ class RelayPathAllocationTest {
     return m;
   }
 
-  private static byte[] ipPacket(int seq, int size) {
+  static byte[] ipPacket(int seq, int size) {
     byte[] p = new byte[size];
     p[0] = 0x45;
     p[12] = 10;
@@ -104,17 +101,10 @@ class RelayPathAllocationTest {
     // As the launcher runs it: counters in a memory-mapped file, loop histograms recorded, and
     // histograms swapped out by another thread while the loop records.
     CountersFile file = CountersFile.create(Files.createTempFile("ztna-alloc-", ".counters"));
-    // As a server with many connections has them: file descriptors far above 127, which the JDK's
-    // epoll selector boxes per ready socket unless the Integer cache covers them (SelectorBoxing;
-    // the test JVM runs with -XX:AutoBoxCacheMax as the systemd unit does). Without these the
-    // test's descriptors depended on what earlier tests left open, and so did its result.
-    List<DatagramChannel> filler = new ArrayList<>();
-    for (int i = 0; i < 200; i++) {
-      filler.add(DatagramChannel.open());
-    }
     RelayCounters relayCounters = new RelayCounters(file.manager());
     LoopMetrics metrics = new LoopMetrics();
-    try (file;
+    try (HighDescriptors descriptors = new HighDescriptors();
+        file;
         ZtnaServer server =
             ServerFixture.start(
                 new RelayApplication(relayCounters),
@@ -170,10 +160,6 @@ class RelayPathAllocationTest {
       assertEquals(0, server.counters().get(Counter.RECEIVE_ERRORS));
       assertTrue(spare.getTotalCount() > 0, "relay latency recorded");
       return server; // closed on return: its writers have drained
-    } finally {
-      for (DatagramChannel c : filler) {
-        c.close();
-      }
     }
   }
 }

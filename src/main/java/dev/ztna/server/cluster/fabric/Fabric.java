@@ -187,12 +187,18 @@ public final class Fabric implements AutoCloseable {
     return counters;
   }
 
-  /** True when {@code node}'s subscription is connected to this node's publication to it. */
+  /**
+   * True when {@code node}'s subscription is connected to this node's publication to it and the
+   * publication has window to carry a message. Aeron reports a publication connected as soon as the
+   * first status message arrives, but its publication limit is raised by the media driver's
+   * conductor on a later duty cycle; until then a claim is back-pressured. Ready means both.
+   */
   public boolean isConnected(int node) {
     return node >= 0
         && node < publications.length
         && publications[node] != null
-        && publications[node].isConnected();
+        && publications[node].isConnected()
+        && publications[node].availableWindow() > 0;
   }
 
   /** True when every peer is connected ({@link #isConnected}) and hears this node. */

@@ -105,14 +105,25 @@ class FabricTest {
   @Test
   void dedicatedThreadingDeliversToo() throws Exception {
     List<InetSocketAddress> nodes = endpoints(2);
+    FabricCounters c0 = new FabricCounters();
     FabricCounters c1 = new FabricCounters();
-    try (Fabric f0 = start(0, nodes, new FabricCounters(), FabricConfig.Threading.DEDICATED);
+    try (Fabric f0 = start(0, nodes, c0, FabricConfig.Threading.DEDICATED);
         Fabric f1 = start(1, nodes, c1, FabricConfig.Threading.DEDICATED)) {
       Recorder recorder = new Recorder();
       f1.handler(recorder);
       awaitConnected(f0, f1);
       UnsafeBuffer data = new UnsafeBuffer(new byte[] {1, 2, 3});
-      assertEquals(Fabric.SENT, f0.offerToConnector(1, 5, SERVICE, 0, 3, data, 0, 3));
+      int sent = f0.offerToConnector(1, 5, SERVICE, 0, 3, data, 0, 3);
+      assertEquals(
+          Fabric.SENT,
+          sent,
+          () ->
+              "a connected fabric refused an offer: back-pressured="
+                  + c0.get(Counter.DROP_BACK_PRESSURE)
+                  + " not-connected="
+                  + c0.get(Counter.DROP_NOT_CONNECTED)
+                  + " admin-action="
+                  + c0.get(Counter.DROP_ADMIN_ACTION));
       long deadline = System.nanoTime() + 30_000_000_000L;
       while (recorder.received.isEmpty()) {
         assertTrue(System.nanoTime() < deadline, "message never arrived");

@@ -1,6 +1,7 @@
 package dev.ztna.server.conn;
 
 import dev.ztna.server.wire.FrameWriter;
+import dev.ztna.server.wire.InetBytes;
 import java.net.InetSocketAddress;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -56,25 +57,10 @@ final class ObservedAddress {
       ipView = new UnsafeBuffer(ip);
     }
     byte[] raw = address.getAddress().getAddress();
-    if (raw.length == 16 && isIpv4Mapped(raw)) {
-      System.arraycopy(raw, 12, ip, 0, 4);
-      ipLength = 4;
-    } else {
-      System.arraycopy(raw, 0, ip, 0, raw.length);
-      ipLength = raw.length;
-    }
+    ipLength = InetBytes.copyUnmapped(raw, ip);
     port = address.getPort();
     sequence++;
     pending = true;
-  }
-
-  private static boolean isIpv4Mapped(byte[] raw) {
-    for (int i = 0; i < 10; i++) {
-      if (raw[i] != 0) {
-        return false;
-      }
-    }
-    return raw[10] == (byte) 0xff && raw[11] == (byte) 0xff;
   }
 
   boolean isPending() {

@@ -6,11 +6,8 @@ import dev.ztna.server.crypto.InitialSecrets;
 import dev.ztna.server.crypto.PacketProtection;
 import dev.ztna.server.tls.ClientAuthFailure;
 import dev.ztna.server.tls.EncryptionLevel;
-import dev.ztna.server.tls.TlsAlert;
 import dev.ztna.server.tls.TlsListener;
 import dev.ztna.server.tls.TlsServerHandshake;
-import dev.ztna.server.wire.FrameReader;
-import dev.ztna.server.wire.FrameType;
 import dev.ztna.server.wire.PacketHeaderFlyweight;
 import dev.ztna.server.wire.TransportError;
 import dev.ztna.server.wire.TransportParameters;
@@ -18,7 +15,6 @@ import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import org.agrona.DirectBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,12 +24,14 @@ import org.slf4j.LoggerFactory;
  * #onDatagram}), polls datagrams to send ({@link #pollDatagram}, {@link #pollDestination}) and
  * calls {@link #onTimeout} at {@link #nextTimeoutNanos}. Events go to a {@link ConnectionListener}.
  *
- * <p>This class is the orchestrator: it dispatches received frames and assembles packets. The state
- * lives in its parts, like quiche's: {@link ConnectionIds} (local and peer CIDs), {@link Paths}
- * (the path, its validation and amplification budgets), {@link KeyPhases} (keys per space and 1-RTT
- * key updates), {@link CryptoStreams} (CRYPTO per level), {@link SentFrames} (what each sent packet
- * carried) beside the {@link LossDetector}'s ledgers, {@link DatagramQueue}, {@link
- * FlowCreditFrames} and {@link ObservedAddress}.
+ * <p>This class is the orchestrator of the connection's states (handshake, established, closing,
+ * draining, closed) and of the TLS events. The {@link PacketReceiver} opens received packets and
+ * the {@link FrameDispatcher} hands their frames on; the {@link PacketAssembler} builds the packets
+ * to send. The state lives in its parts, like quiche's: {@link ConnectionIds} (local and peer
+ * CIDs), {@link Paths} (the path, its validation and amplification budgets), {@link KeyPhases}
+ * (keys per space and 1-RTT key updates), {@link CryptoStreams} (CRYPTO per level), {@link
+ * SentFrames} (what each sent packet carried) beside the {@link LossDetector}'s ledgers, {@link
+ * DatagramQueue}, {@link FlowCreditFrames} and {@link ObservedAddress}.
  *
  * <p>Single-threaded. Receiving and sending 1-RTT packets with ACK and DATAGRAM frames allocates
  * nothing; the handshake, key updates, path changes and CID issuance allocate moderately.
@@ -60,7 +58,7 @@ public final class QuicConnection {
   public static final int SEND_NOT_ESTABLISHED = -5;
 
   /** Smallest datagram carrying an ack-eliciting Initial packet (RFC 9000 §14.1). */
-  static final int MIN_INITIAL_DATAGRAM = 1200;
+  static final int MIN_INITIAL_DATAGRAM = PacketHeaderFlyweight.MIN_INITIAL_DATAGRAM;
 
   static final int ACK_DELAY_EXPONENT = 3;
   static final long MAX_ACK_DELAY_MS = 25;
@@ -75,11 +73,11 @@ public final class QuicConnection {
   private static final int HANDSHAKE = PacketNumberSpace.HANDSHAKE;
   private static final int APP = PacketNumberSpace.APPLICATION;
 
-  private static final int ST_HANDSHAKE = 0;
-  private static final int ST_ESTABLISHED = 1;
-  private static final int ST_CLOSING = 2;
-  private static final int ST_DRAINING = 3;
-  private static final int ST_CLOSED = 4;
+  private static final int ST_HANDSHAKE = ConnectionState.HANDSHAKE;
+  private static final int ST_ESTABLISHED = ConnectionState.ESTABLISHED;
+  private static final int ST_CLOSING = ConnectionState.CLOSING;
+  private static final int ST_DRAINING = ConnectionState.DRAINING;
+  private static final int ST_CLOSED = ConnectionState.CLOSED;
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -89,26 +87,6 @@ public final class QuicConnection {
   private TlsServerHandshake tls;
   private String peerIdentity;
   private final Callbacks callbacks = new Callbacks();
-
-  /**
-   * Receive-side scratch shared by the connections of one thread (the frame reader alone holds 8 KB
-   * of ACK range arrays). Used only inside {@link #onDatagram} / {@link #onPlaintextFrames}; a
-   * listener callback must not feed another connection's {@link #onDatagram} re-entrantly.
-   */
-  private static final class Scratch {
-    final PacketHeaderFlyweight hdr = new PacketHeaderFlyweight();
-    final FrameReader reader = new FrameReader();
-    final long[] ackGaps = new long[FrameReader.MAX_ACK_RANGES];
-    final long[] ackLengths = new long[FrameReader.MAX_ACK_RANGES];
-  }
-
-  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
-
-  private PacketHeaderFlyweight hdr;
-  private FrameReader reader;
-  private long[] ackGaps;
-  private long[] ackLengths;
-  private final UnsafeBuffer inBuf = new UnsafeBuffer(new byte[0]);
 
   // The parts.
   private final KeyPhases keys = new KeyPhases();
@@ -128,6 +106,8 @@ public final class QuicConnection {
   private final CloseState close = new CloseState();
   private final IdleTimer idle = new IdleTimer();
   private final PacketAssembler sender;
+  private final FrameDispatcher frames;
+  private final PacketReceiver receiver;
 
   // Handshake inputs.
   // Handshake inputs for the transport parameters (RFC 9000 §7.3), dropped once confirmed.
@@ -138,7 +118,6 @@ public final class QuicConnection {
   private boolean aliasRouted;
 
   // What the peer's transport parameters said.
-  private long peerAckDelayExponent = 3;
   private long peerActiveCidLimit = 2;
 
   // State.
@@ -147,13 +126,8 @@ public final class QuicConnection {
   private long lastNow;
 
   // Counters.
-  private long bytesReceived;
-  private long datagramsReceived;
   private long datagramFramesReceived;
   private long datagramFramesDropped;
-  private long packetsDropped;
-  private int currentDatagramLength;
-  private boolean inShortPacket;
 
   private QuicConnection(
       ConnectionConfig cfg,
@@ -213,6 +187,10 @@ public final class QuicConnection {
             rtt,
             cc,
             qlog);
+    this.frames = new FrameDispatcher(cfg, credit, cids, paths, loss, crypto, callbacks);
+    this.receiver =
+        new PacketReceiver(
+            keys, spaces, cids, paths, amp, idle, close, rtt, qlog, frames, callbacks);
     this.random = cfg.random != null ? cfg.random : RANDOM;
     this.tls = new TlsServerHandshake(cfg.tls, random, callbacks, cfg.keyLog);
   }
@@ -305,54 +283,8 @@ public final class QuicConnection {
     if (state == ST_CLOSED || state == ST_DRAINING || len <= 0) {
       return;
     }
-    bindScratch();
-    bytesReceived += len;
-    datagramsReceived++;
-    currentDatagramLength = len;
-    boolean fromPeer = paths.onDatagramReceived(from, len);
-    inBuf.wrap(buf);
-    int pos = off;
-    int end = off + len;
-    PacketHeaderFlyweight scratchHeader = hdr;
-    while (pos < end && state != ST_CLOSED && state != ST_DRAINING) {
-      if (pos == off && first != null) {
-        hdr = first;
-      } else {
-        hdr = scratchHeader;
-        if (hdr.wrap(inBuf, pos, end - pos, cids.localLength()) != PacketHeaderFlyweight.OK) {
-          packetsDropped++;
-          break;
-        }
-      }
-      int next = hdr.packetEnd();
-      int type = hdr.packetType();
-      if (type == PacketHeaderFlyweight.TYPE_INITIAL && len < MIN_INITIAL_DATAGRAM) {
-        // RFC 9000 §14.1: no Initial from a datagram under 1200 bytes is processed (the loop
-        // drops and counts those that start with one before they get here).
-        packetsDropped++;
-      } else if (type == PacketHeaderFlyweight.TYPE_INITIAL) {
-        onProtectedPacket(INITIAL, type, buf, pos, next, from, fromPeer, nowNanos);
-      } else if (type == PacketHeaderFlyweight.TYPE_HANDSHAKE) {
-        onProtectedPacket(HANDSHAKE, type, buf, pos, next, from, fromPeer, nowNanos);
-      } else if (type == PacketHeaderFlyweight.TYPE_SHORT) {
-        onProtectedPacket(APP, type, buf, pos, next, from, fromPeer, nowNanos);
-      } else {
-        packetsDropped++; // 0-RTT (never accepted), Retry, VN, unknown versions
-        if (!hdr.isLongHeader() || next <= pos) {
-          break;
-        }
-      }
-      pos = next;
-    }
+    receiver.onDatagram(buf, off, len, first, from, nowNanos);
     afterProcessing(nowNanos);
-  }
-
-  private void bindScratch() {
-    Scratch sc = SCRATCH.get();
-    hdr = sc.hdr;
-    reader = sc.reader;
-    ackGaps = sc.ackGaps;
-    ackLengths = sc.ackLengths;
   }
 
   private void afterProcessing(long now) {
@@ -362,107 +294,6 @@ public final class QuicConnection {
     }
     loss.setLossDetectionTimer();
     qlog.recovery(now, cc, rtt);
-  }
-
-  private void onProtectedPacket(
-      int space,
-      int type,
-      byte[] buf,
-      int start,
-      int end,
-      InetSocketAddress from,
-      boolean fromPeer,
-      long now) {
-    // Header protection is removed once, with the current keys of the space (their header
-    // protection key is that of every 1-RTT key phase, RFC 9001 §6.1); the key phase bit then picks
-    // the keys that open the payload (§6.3).
-    PacketProtection current = keys.receive(space);
-    if (current == null) {
-      packetsDropped++;
-      return;
-    }
-    if (space == APP && state == ST_HANDSHAKE) {
-      packetsDropped++; // RFC 9001 §5.7: no 1-RTT processing before handshake completion
-      return;
-    }
-    int pnOff = hdr.pnOffset();
-    ReceivedPacketTracker tracker = spaces.tracker(space);
-    long pn = current.removeHeaderProtection(buf, start, pnOff, end, tracker.largest());
-    if (pn < 0) {
-      packetsDropped++; // too short to hold the header protection sample
-      return;
-    }
-    int first = current.lastFirstByte();
-    boolean phase = PacketHeaderFlyweight.keyPhase(first);
-    PacketProtection k = space == APP ? keys.selectReceive(pn, phase) : current;
-    int payloadOff = pnOff + current.lastPacketNumberLength();
-    int plaintext = k.openPayload(buf, start, payloadOff, end, pn);
-    if (plaintext < 0) {
-      packetsDropped++;
-      if (keys.aead().onAuthenticationFailure()) {
-        // RFC 9001 §6.6: past the integrity limit, close at once and process no more packets.
-        closeTransport(TransportError.AEAD_LIMIT_REACHED, 0, "AEAD integrity limit", now);
-        return;
-      }
-      if (space == APP && cids.isStatelessReset(buf, start, end)) {
-        // RFC 9000 §10.3.1: the peer lost its state; enter the draining period silently.
-        enterDrainingAfterReset(now);
-      }
-      return;
-    }
-    if (state == ST_CLOSING) {
-      close.onPacketWhileClosing(); // RFC 9000 §10.2.1
-      return;
-    }
-    if (PacketHeaderFlyweight.reservedBits(first) != 0) {
-      closeTransport(TransportError.PROTOCOL_VIOLATION, 0, "reserved bits set", now);
-      return;
-    }
-    if (tracker.isDuplicate(pn)) {
-      return;
-    }
-    if (space == APP && keys.isPeerUpdate(k, phase) && !onPeerKeyUpdate(pn, now)) {
-      return;
-    }
-    int payloadEnd = payloadOff + plaintext;
-    inShortPacket = space == APP;
-    qlog.packetReceived(now, space, pn, end - start, buf, payloadOff, payloadEnd - payloadOff);
-    int res = processFrames(space, type, payloadOff, payloadEnd, from, now);
-    inShortPacket = false;
-    if (res < 0) {
-      return; // closed by a frame error
-    }
-    if (state == ST_DRAINING || state == ST_CLOSED) {
-      return;
-    }
-    if (tracker.onReceived(pn, res > 0, now) && res > 0) {
-      spaces.setAckPending(space, true);
-    }
-    idle.onPacketReceived(now);
-    if (space == HANDSHAKE) {
-      // RFC 9000 §8.1: a Handshake packet proves the client received our Initial.
-      amp.markValidated();
-      if (keys.receive(INITIAL) != null) {
-        discardSpace(INITIAL); // RFC 9001 §4.9.1
-      }
-    }
-    // Re-check against the current peer: this very packet may have completed the migration to
-    // `from` (its PATH_RESPONSE), and must not start a second validation of the same address.
-    if (space == APP && !fromPeer && from != null && !from.equals(paths.peer())) {
-      onPacketFromNewAddress(from, res == 2, pn == tracker.largest(), now);
-    }
-  }
-
-  /** The peer's packet {@code pn} uses the next key phase; false if that closed the connection. */
-  private boolean onPeerKeyUpdate(long pn, long now) {
-    if (!keys.onPeerKeyUpdate(pn, spaces.nextPn(APP), now + 3 * rtt.pto(true))) {
-      closeTransport(
-          TransportError.KEY_UPDATE_ERROR, 0, "key update before the previous was acked", now);
-      return false;
-    }
-    qlog.keyUpdated(now, APP, QlogSink.KEY_REMOTE_UPDATE);
-    LOG.debug("peer key phase change at packet {}", pn);
-    return true;
   }
 
   /**
@@ -494,230 +325,11 @@ public final class QuicConnection {
   /** Test/fuzz seam: runs the 1-RTT frame dispatcher over plaintext frames. */
   void onPlaintextFrames(byte[] buf, int off, int len, long now) {
     lastNow = now;
-    bindScratch();
     if (state == ST_CLOSED || state == ST_DRAINING || state == ST_CLOSING) {
       return;
     }
-    inBuf.wrap(buf);
-    int res = processFrames(APP, PacketHeaderFlyweight.TYPE_SHORT, off, off + len, null, now);
-    if (res >= 0 && state != ST_DRAINING && state != ST_CLOSED) {
-      ReceivedPacketTracker t = spaces.tracker(APP);
-      if (t.onReceived(t.largest() + 1, res > 0, now) && res > 0) {
-        spaces.setAckPending(APP, true);
-      }
-    }
+    receiver.onPlaintextFrames(buf, off, len, now);
     afterProcessing(now);
-  }
-
-  // ------------------------------------------------------------------------------------------
-  // Frame dispatch
-
-  /**
-   * Dispatches the frames of one packet.
-   *
-   * @return -1 if the connection closed, 0 if nothing was ack-eliciting, 1 if ack-eliciting, 2 if
-   *     ack-eliciting and non-probing
-   */
-  private int processFrames(
-      int space, int packetType, int pos, int end, InetSocketAddress from, long now) {
-    if (pos >= end) {
-      closeTransport(TransportError.PROTOCOL_VIOLATION, 0, "packet without frames", now);
-      return -1;
-    }
-    boolean ackEliciting = false;
-    boolean nonProbing = false;
-    while (pos < end) {
-      int next = reader.read(inBuf, pos, end);
-      if (next < 0) {
-        long t = reader.type();
-        closeTransport(FrameReader.transportError(next), t < 0 ? 0 : t, "malformed frame", now);
-        return -1;
-      }
-      long type = reader.type();
-      if (!FrameType.isAllowedIn(type, packetType)) {
-        closeTransport(TransportError.PROTOCOL_VIOLATION, type, "frame not allowed", now);
-        return -1;
-      }
-      if (FrameType.isAckEliciting(type)) {
-        ackEliciting = true;
-      }
-      if (type != FrameType.PADDING
-          && type != FrameType.PATH_CHALLENGE
-          && type != FrameType.PATH_RESPONSE
-          && type != FrameType.NEW_CONNECTION_ID) {
-        nonProbing = true;
-      }
-      int r = onFrame(space, type, from, now);
-      if (r < 0 || state == ST_CLOSING || state == ST_CLOSED) {
-        return -1;
-      }
-      if (state == ST_DRAINING) {
-        return 0;
-      }
-      pos = next;
-    }
-    return ackEliciting ? (nonProbing ? 2 : 1) : 0;
-  }
-
-  private int onFrame(int space, long type, InetSocketAddress from, long now) {
-    if (type == FrameType.PADDING || type == FrameType.PING) {
-      return 0;
-    }
-    if (FrameType.isAck(type)) {
-      return onAck(space, now);
-    }
-    if (type == FrameType.CRYPTO) {
-      return onCrypto(space, now);
-    }
-    if (FrameType.isDatagram(type)) {
-      int frameSize = reader.dataOffset() + reader.dataLength() - reader.frameOffset();
-      if (cfg.maxDatagramFrameSize == 0 || frameSize > cfg.maxDatagramFrameSize) {
-        return fail(TransportError.PROTOCOL_VIOLATION, type, "DATAGRAM too large", now);
-      }
-      datagramFramesReceived++;
-      listener.onDatagram(this, inBuf, reader.dataOffset(), reader.dataLength());
-      return 0;
-    }
-    if (FrameType.isStream(type)) {
-      FlowControl flow = credit.flow();
-      int r =
-          flow.onStreamData(reader.streamId(), reader.offset(), reader.dataLength(), reader.fin());
-      if (r < 0) {
-        return fail(ConnErrors.transportErrorCode(r), type, "stream frame rejected", now);
-      }
-      if (flow.streamMaxDataUpdate() >= 0) {
-        credit.queueStream(reader.streamId());
-      }
-      credit.checkUpdates();
-      return 0;
-    }
-    if (FrameType.isConnectionClose(type)) {
-      enterDraining(now);
-      return 0;
-    }
-    switch ((int) type) {
-      case 0x04: // RESET_STREAM
-        {
-          int r = credit.flow().onStreamReset(reader.streamId(), reader.finalSize());
-          if (r < 0) {
-            return fail(ConnErrors.transportErrorCode(r), type, "RESET_STREAM rejected", now);
-          }
-          credit.checkUpdates();
-          return 0;
-        }
-      case 0x05: // STOP_SENDING
-      case 0x11: // MAX_STREAM_DATA
-      case 0x15: // STREAM_DATA_BLOCKED
-        {
-          int r =
-              type == FrameType.STREAM_DATA_BLOCKED
-                  ? checkReceiveStream(reader.streamId())
-                  : credit.flow().onSendSideFrame(reader.streamId());
-          if (r < 0) {
-            return fail(ConnErrors.transportErrorCode(r), type, "stream frame rejected", now);
-          }
-          return 0;
-        }
-      case 0x07: // NEW_TOKEN: servers never receive it (RFC 9000 §19.7)
-      case 0x1e: // HANDSHAKE_DONE: only a server sends it (RFC 9000 §19.20)
-        return fail(TransportError.PROTOCOL_VIOLATION, type, "frame only a server sends", now);
-      case 0x10: // MAX_DATA
-      case 0x12: // MAX_STREAMS
-      case 0x13:
-      case 0x14: // DATA_BLOCKED
-      case 0x16: // STREAMS_BLOCKED
-      case 0x17:
-        return 0;
-      case 0x18:
-        return onNewConnectionId(now);
-      case 0x19:
-        return onRetireConnectionId(now);
-      case 0x1a: // PATH_CHALLENGE
-        paths.onPathChallenge(from, reader.pathData(), currentDatagramLength);
-        return 0;
-      case 0x1b: // PATH_RESPONSE
-        onPathResponse(reader.pathData());
-        return 0;
-      default:
-        return 0; // OBSERVED_ADDRESS from a client: ignored
-    }
-  }
-
-  private static int checkReceiveStream(long streamId) {
-    if ((streamId & 1) != 0) {
-      return ConnErrors.STREAM_STATE_ERROR; // server-initiated: we open none
-    }
-    return ConnErrors.OK;
-  }
-
-  private int fail(long code, long frameType, String reason, long now) {
-    closeTransport(code, frameType, reason, now);
-    return -1;
-  }
-
-  private int onAck(int space, long now) {
-    int n = reader.ackRangeCount();
-    for (int i = 0; i < n; i++) {
-      ackGaps[i] = reader.ackGap(i);
-      ackLengths[i] = reader.ackRangeLength(i);
-    }
-    long delayNanos = 0;
-    if (space != INITIAL) {
-      long micros = reader.ackDelay();
-      int shift = (int) peerAckDelayExponent;
-      delayNanos =
-          micros >= (Long.MAX_VALUE >> (shift + 10))
-              ? Long.MAX_VALUE / 4
-              : (micros << shift) * 1000L;
-    }
-    int r =
-        loss.onAckReceived(
-            space,
-            reader.ackLargest(),
-            delayNanos,
-            reader.ackFirstRange(),
-            n,
-            ackGaps,
-            ackLengths,
-            now);
-    if (r < 0) {
-      return fail(ConnErrors.transportErrorCode(r), reader.type(), "invalid ACK", now);
-    }
-    return 0;
-  }
-
-  private int onCrypto(int space, long now) {
-    int l = space; // INITIAL=0, HANDSHAKE=1, APPLICATION=2 match EncryptionLevel ordinals
-    int ready = crypto.receive(l, inBuf, reader.dataOffset(), reader.offset(), reader.dataLength());
-    if (ready == CryptoStreams.RX_BUFFER_EXCEEDED) {
-      return fail(
-          TransportError.CRYPTO_BUFFER_EXCEEDED, FrameType.CRYPTO, "CRYPTO buffer exceeded", now);
-    }
-    if (ready == 0) {
-      return 0; // a duplicate, or nothing contiguous yet
-    }
-    if (tls == null) {
-      // After completion the client has nothing to say in CRYPTO (no KeyUpdate in QUIC, RFC 9001
-      // §6; no post-handshake authentication was requested).
-      return fail(
-          TransportError.cryptoError(TlsAlert.UNEXPECTED_MESSAGE),
-          FrameType.CRYPTO,
-          "post-handshake CRYPTO",
-          now);
-    }
-    int r = tls.onCryptoData(levelOf(l), crypto.inBuffer(l), 0, ready);
-    if (crypto.inBuffer(l) == null) {
-      return 0; // the level was discarded during the call
-    }
-    crypto.consume(l, ready);
-    if (r == TlsServerHandshake.TRANSPORT_PARAMETER_ERROR) {
-      return fail(
-          TransportError.TRANSPORT_PARAMETER_ERROR, FrameType.CRYPTO, "transport parameters", now);
-    }
-    if (r > 0) {
-      return fail(TransportError.cryptoError(r), FrameType.CRYPTO, "TLS alert", now);
-    }
-    return 0;
   }
 
   private static int spaceOf(EncryptionLevel level) {
@@ -731,68 +343,6 @@ public final class QuicConnection {
     }
   }
 
-  private static EncryptionLevel levelOf(int space) {
-    return space == INITIAL
-        ? EncryptionLevel.INITIAL
-        : space == HANDSHAKE ? EncryptionLevel.HANDSHAKE : EncryptionLevel.APPLICATION;
-  }
-
-  private int onNewConnectionId(long now) {
-    int r =
-        cids.onNewConnectionId(
-            reader.sequence(),
-            reader.retirePriorTo(),
-            inBuf,
-            reader.cidOffset(),
-            reader.cidLength(),
-            reader.resetTokenOffset());
-    switch (r) {
-      case ConnectionIds.NEW_OK:
-        return 0;
-      case ConnectionIds.NEW_ZERO_LENGTH_PEER:
-        return failNcid(TransportError.PROTOCOL_VIOLATION, "zero-length CID peer", now);
-      case ConnectionIds.NEW_SEQUENCE_REUSED:
-        return failNcid(TransportError.PROTOCOL_VIOLATION, "CID sequence reused", now);
-      case ConnectionIds.NEW_TOO_MANY:
-        return failNcid(TransportError.CONNECTION_ID_LIMIT_ERROR, "too many CIDs", now);
-      default:
-        return failNcid(
-            TransportError.CONNECTION_ID_LIMIT_ERROR, "too many connection IDs to retire", now);
-    }
-  }
-
-  private int failNcid(long code, String reason, long now) {
-    return fail(code, FrameType.NEW_CONNECTION_ID, reason, now);
-  }
-
-  private int onRetireConnectionId(long now) {
-    int dcidLength = inShortPacket ? hdr.dcidLength() : -1;
-    int dcidOffset = inShortPacket ? hdr.dcidOffset() : 0;
-    int r = cids.onRetire(reader.sequence(), inBuf, dcidOffset, dcidLength);
-    if (r >= 0) {
-      listener.onLocalCidRetired(this, cids.localCids(), cids.localOffset(r), cids.localLength());
-      if (state == ST_ESTABLISHED) {
-        issueLocalCid(true);
-      }
-      return 0;
-    }
-    String reason;
-    switch (r) {
-      case ConnectionIds.RETIRE_ALREADY:
-        return 0;
-      case ConnectionIds.RETIRE_UNISSUED:
-        reason = "retire of unissued CID";
-        break;
-      case ConnectionIds.RETIRE_NOT_SENT:
-        reason = "retire of a CID not yet issued to the peer";
-        break;
-      default:
-        reason = "retire of the CID in use";
-        break;
-    }
-    return fail(TransportError.PROTOCOL_VIOLATION, FrameType.RETIRE_CONNECTION_ID, reason, now);
-  }
-
   private void issueLocalCid(boolean announce) {
     int slot = cids.issue(announce);
     if (slot >= 0) {
@@ -804,10 +354,10 @@ public final class QuicConnection {
   // Paths (RFC 9000 §8.2, §9)
 
   private void onPacketFromNewAddress(
-      InetSocketAddress from, boolean nonProbing, boolean largest, long now) {
+      InetSocketAddress from, boolean nonProbing, boolean largest, int datagramLength, long now) {
     int r =
         paths.onPacketFromNewAddress(
-            from, nonProbing, largest, currentDatagramLength, rtt.pto(true), random, now);
+            from, nonProbing, largest, datagramLength, rtt.pto(true), random, now);
     if (r == Paths.STAYED) {
       return;
     }
@@ -846,7 +396,7 @@ public final class QuicConnection {
       return null;
     }
     sender.onPeerParameters(peerTp.maxUdpPayloadSize, peerTp.maxDatagramFrameSize);
-    peerAckDelayExponent = peerTp.ackDelayExponent;
+    frames.peerAckDelayExponent(peerTp.ackDelayExponent);
     peerActiveCidLimit = peerTp.activeConnectionIdLimit;
     observed.setWanted(cfg.addressDiscovery && ObservedAddress.peerWants(peerTp.addressDiscovery));
     rtt.setMaxAckDelay(peerTp.maxAckDelay * 1_000_000L);
@@ -1031,13 +581,11 @@ public final class QuicConnection {
     notifyClosed(code, application, false, reason);
   }
 
-  private void enterDraining(long now) {
+  private void enterDraining(long code, boolean app, long now) {
     if (state >= ST_CLOSING) {
       return;
     }
     state = ST_DRAINING;
-    long code = reader.errorCode();
-    boolean app = reader.isApplicationClose();
     close.onDraining(code, app, null, now + 3 * rtt.pto(true));
     sender.onClosing();
     datagrams.clear();
@@ -1178,7 +726,7 @@ public final class QuicConnection {
   }
 
   public long bytesReceived() {
-    return bytesReceived;
+    return receiver.bytesReceived();
   }
 
   public long bytesSent() {
@@ -1186,7 +734,7 @@ public final class QuicConnection {
   }
 
   public long datagramsReceived() {
-    return datagramsReceived;
+    return receiver.datagramsReceived();
   }
 
   public long datagramsSent() {
@@ -1206,7 +754,7 @@ public final class QuicConnection {
   }
 
   public long packetsDropped() {
-    return packetsDropped;
+    return receiver.packetsDropped();
   }
 
   /** The AEAD usage counts (RFC 9001 §6.6), for tests. */
@@ -1285,7 +833,73 @@ public final class QuicConnection {
   // ------------------------------------------------------------------------------------------
   // Callbacks from TLS and the loss detector (one instance per connection).
 
-  private final class Callbacks implements TlsListener, SentPacketListener {
+  private final class Callbacks implements TlsListener, SentPacketListener, PacketReceiver.Host {
+    @Override
+    public int state() {
+      return state;
+    }
+
+    @Override
+    public void onStatelessReset(long now) {
+      enterDrainingAfterReset(now);
+    }
+
+    @Override
+    public void discardSpace(int space) {
+      QuicConnection.this.discardSpace(space);
+    }
+
+    @Override
+    public void onPacketFromNewAddress(
+        InetSocketAddress from, boolean nonProbing, boolean largest, int datagramLength, long now) {
+      QuicConnection.this.onPacketFromNewAddress(from, nonProbing, largest, datagramLength, now);
+    }
+
+    @Override
+    public void closeTransport(long code, long frameType, String reason, long now) {
+      QuicConnection.this.closeTransport(code, frameType, reason, now);
+    }
+
+    @Override
+    public boolean closingOrClosed() {
+      return state == ST_CLOSING || state == ST_CLOSED;
+    }
+
+    @Override
+    public boolean draining() {
+      return state == ST_DRAINING;
+    }
+
+    @Override
+    public void onPeerClose(long errorCode, boolean application, long now) {
+      enterDraining(errorCode, application, now);
+    }
+
+    @Override
+    public void onDatagramFrame(DirectBuffer buffer, int offset, int length) {
+      datagramFramesReceived++;
+      listener.onDatagram(QuicConnection.this, buffer, offset, length);
+    }
+
+    @Override
+    public void onPathResponse(long data) {
+      QuicConnection.this.onPathResponse(data);
+    }
+
+    @Override
+    public void onLocalCidRetired(int slot) {
+      listener.onLocalCidRetired(
+          QuicConnection.this, cids.localCids(), cids.localOffset(slot), cids.localLength());
+      if (state == ST_ESTABLISHED) {
+        issueLocalCid(true);
+      }
+    }
+
+    @Override
+    public TlsServerHandshake tls() {
+      return tls;
+    }
+
     @Override
     public byte[] onClientTransportParameters(byte[] clientParameters) {
       return QuicConnection.this.onClientTransportParameters(clientParameters);

@@ -12,9 +12,7 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.agrona.DeadlineTimerWheel;
 import org.agrona.DirectBuffer;
-import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.NanoClock;
@@ -26,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * The duty cycle: each {@link #doWork()} drains up to {@link #RECEIVE_BATCH} datagrams from every
  * endpoint, routes each one by destination connection ID to its connection or answers it
  * statelessly (Version Negotiation, Retry, stateless reset), fires due connection timers from the
- * {@link DeadlineTimerWheel}, and finally flushes every connection that has something to send.
+ * {@link ConnectionTimers} wheel, and finally flushes every connection that has something to send.
  * Everything happens on the one thread that runs the agent; steady-state operation allocates
  * nothing (proven by {@code ServerAgentAllocationTest}). A datagram the application sends from a
  * receive callback leaves in the same iteration.
@@ -35,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * into the heap working array, where the codecs read it through an {@link UnsafeBuffer} and packet
  * protection (which needs {@code byte[]} for the JDK's AES-GCM intrinsics) decrypts it in place.
  */
-public final class ServerAgent implements Agent, DeadlineTimerWheel.TimerHandler {
+public final class ServerAgent implements Agent, ConnectionTimers.Expiry {
   /**
    * Datagrams read from one endpoint per duty cycle before moving on (fairness between sockets).
    */
@@ -61,7 +59,6 @@ public final class ServerAgent implements Agent, DeadlineTimerWheel.TimerHandler
   private static final int MAX_DATAGRAM = 65_536;
   private static final int MAX_DATAGRAMS_PER_FLUSH = 256;
   private static final long STATS_INTERVAL_NS = TimeUnit.SECONDS.toNanos(30);
-  private static final long NO_DEADLINE = Long.MAX_VALUE;
 
   private final ServerConfig config;
   private final UdpEndpoint[] endpoints;
@@ -72,13 +69,12 @@ public final class ServerAgent implements Agent, DeadlineTimerWheel.TimerHandler
   private final Application application;
   private final EpochClock epochClock;
   private final NanoClock nanoClock;
-  private final DeadlineTimerWheel timers;
+  private final ConnectionTimers timers;
   private final LoopMetrics metrics;
   private boolean deliveringDatagram;
   private final ConnectionTable<ServerConnection> connections = new ConnectionTable<>();
   private ServerConnection[] live = new ServerConnection[64];
   private int liveCount;
-  private final Long2ObjectHashMap<ServerConnection> timerOwners = new Long2ObjectHashMap<>();
   private final PacketHeaderFlyweight header = new PacketHeaderFlyweight();
   private final PeerAddress peer = new PeerAddress();
   private final AdmissionControl admission;
@@ -98,7 +94,6 @@ public final class ServerAgent implements Agent, DeadlineTimerWheel.TimerHandler
   private ServerConnection[] dirty = new ServerConnection[64];
   private int dirtyCount;
   private long nextConnectionId;
-  private long statsTimerId;
   private long now;
   private long lastFailureLogNanos = Long.MIN_VALUE / 2;
   private volatile boolean shutdownRequested;
@@ -183,7 +178,7 @@ public final class ServerAgent implements Agent, DeadlineTimerWheel.TimerHandler
     this.nanoClock = nanoClock;
     this.now = nanoClock.nanoTime();
     this.authEvents = new ClientAuthEvents(counters, now);
-    this.timers = new DeadlineTimerWheel(TimeUnit.NANOSECONDS, now, 1 << 20, 1024);
+    this.timers = new ConnectionTimers(now, STATS_INTERVAL_NS);
     this.admission = new AdmissionControl(config.limits, counters);
     this.stateless =
         new StatelessResponses(
@@ -210,7 +205,7 @@ public final class ServerAgent implements Agent, DeadlineTimerWheel.TimerHandler
 
   @Override
   public void onStart() {
-    statsTimerId = timers.scheduleTimer(nanoClock.nanoTime() + STATS_INTERVAL_NS);
+    timers.start(nanoClock.nanoTime());
   }
 
   /**
@@ -498,7 +493,7 @@ public final class ServerAgent implements Agent, DeadlineTimerWheel.TimerHandler
     addLive(sc);
     sc.acceptedFrom = from;
     admission.onAdmitted(sc, source);
-    scheduleHandshakeDeadline(sc);
+    timers.scheduleHandshake(sc, now, admission.limits().handshakeTimeoutMs);
     counters.increment(Counter.CONNECTIONS_ACCEPTED);
     counters.set(Counter.LIVE_CONNECTIONS, liveCount);
     counters.increment(Counter.HALF_OPEN_CONNECTIONS);
@@ -597,48 +592,14 @@ public final class ServerAgent implements Agent, DeadlineTimerWheel.TimerHandler
       free(sc);
       return sent;
     }
-    long deadline = quic.nextTimeoutNanos();
-    if (deadline != sc.deadline) {
-      cancelTimer(sc);
-      if (deadline != NO_DEADLINE) {
-        sc.timerId = timers.scheduleTimer(deadline);
-        sc.deadline = deadline;
-        timerOwners.put(sc.timerId, sc);
-      }
-    }
+    timers.reschedule(sc, quic.nextTimeoutNanos());
     return sent;
-  }
-
-  private void cancelTimer(ServerConnection sc) {
-    if (sc.timerId != -1) {
-      timers.cancelTimer(sc.timerId);
-      timerOwners.remove(sc.timerId);
-      sc.timerId = -1;
-    }
-    sc.deadline = NO_DEADLINE;
-  }
-
-  /** The handshake deadline (issue 9 §3), from the Initial that created the connection. */
-  private void scheduleHandshakeDeadline(ServerConnection sc) {
-    long ms = admission.limits().handshakeTimeoutMs;
-    if (ms > 0) {
-      sc.handshakeTimerId = timers.scheduleTimer(now + TimeUnit.MILLISECONDS.toNanos(ms));
-      timerOwners.put(sc.handshakeTimerId, sc);
-    }
-  }
-
-  private void cancelHandshakeDeadline(ServerConnection sc) {
-    if (sc.handshakeTimerId != -1) {
-      timers.cancelTimer(sc.handshakeTimerId);
-      timerOwners.remove(sc.handshakeTimerId);
-      sc.handshakeTimerId = -1;
-    }
   }
 
   private void free(ServerConnection sc) {
     sc.freed = true;
-    cancelTimer(sc);
-    cancelHandshakeDeadline(sc);
+    timers.cancel(sc);
+    timers.cancelHandshake(sc);
     admission.onFreed(sc);
     io.onFreed(sc);
     for (int i = 0; i < sc.routedCount; i++) {
@@ -662,27 +623,24 @@ public final class ServerAgent implements Agent, DeadlineTimerWheel.TimerHandler
   }
 
   @Override
-  public boolean onTimerExpiry(TimeUnit timeUnit, long now, long timerId) {
-    if (timerId == statsTimerId) {
-      if (LOG.isDebugEnabled()) {
-        LOG.debug("counters: {}", counters);
-      }
-      statsTimerId = timers.scheduleTimer(now + STATS_INTERVAL_NS);
-      return true;
+  public void onStatsTimer(long now) {
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("counters: {}", counters);
     }
-    ServerConnection sc = timerOwners.remove(timerId);
-    if (sc != null && timerId == sc.handshakeTimerId) {
-      sc.handshakeTimerId = -1;
-      if (!sc.freed && sc.halfOpen) {
-        this.now = now;
-        admission.onHandshakeTimeout(sc, now);
-        free(sc);
-      }
-      return true;
+  }
+
+  @Override
+  public void onHandshakeTimeout(ServerConnection sc, long now) {
+    if (!sc.freed && sc.halfOpen) {
+      this.now = now;
+      admission.onHandshakeTimeout(sc, now);
+      free(sc);
     }
-    if (sc != null && !sc.freed) {
-      sc.timerId = -1;
-      sc.deadline = NO_DEADLINE;
+  }
+
+  @Override
+  public void onConnectionTimeout(ServerConnection sc, long now) {
+    if (!sc.freed) {
       this.now = now;
       try {
         sc.quic.onTimeout(now);
@@ -691,7 +649,6 @@ public final class ServerAgent implements Agent, DeadlineTimerWheel.TimerHandler
         abort(sc, e);
       }
     }
-    return true;
   }
 
   private void addLive(ServerConnection sc) {
@@ -735,7 +692,7 @@ public final class ServerAgent implements Agent, DeadlineTimerWheel.TimerHandler
 
   void onEstablished(ServerConnection sc, QuicConnection c) {
     counters.increment(Counter.HANDSHAKES_COMPLETED);
-    cancelHandshakeDeadline(sc);
+    timers.cancelHandshake(sc);
     admission.onEstablished(sc);
     authEvents.onEstablished(c);
     if (!sc.established) {

@@ -13,15 +13,13 @@ import org.agrona.DirectBuffer;
  * reaches the loop with its connection's handle, without a lookup.
  */
 public final class ServerConnection implements ClientConnection, ConnectionListener {
-  private static final long NO_TIMER = Long.MAX_VALUE;
-
   private final ServerAgent agent;
   private final long id;
   private final UdpEndpoint endpoint;
   private final long startNanos;
   QuicConnection quic;
   long timerId = -1;
-  long deadline = NO_TIMER;
+  long deadline = ConnectionTimers.NO_DEADLINE;
   boolean dirty;
   boolean freed;
   boolean closed;

@@ -188,7 +188,8 @@ for n in ns:
 print(
     "\nThe floor keeps state per client address (one upstream socket each), not per QUIC connection:"
     " the idle connections share one local UDP socket per 100, so N = 10000 is 100 floor entries and"
-    " its per-connection figures are ~0 (no per-connection ratio against it). Ours holds one"
-    " connected UDP socket per connection (fds). Heap per connection = (heap with N - median heap"
+    " its per-connection figures are ~0 (no per-connection ratio against it). With --io"
+    " nio-connected ours holds one connected UDP socket per connection (the fds column); with the"
+    " default --io nio it holds none. Heap per connection = (heap with N - median heap"
     " with N = 0) / connections that connected."
 )
